@@ -1,0 +1,1 @@
+"""Camera family: interface, simulator (and the real driver)."""

@@ -1,0 +1,1 @@
+"""Cardreader family: interface, simulator (and the real driver)."""

@@ -1,0 +1,1 @@
+"""Printer family: interface, simulator (and the real driver)."""

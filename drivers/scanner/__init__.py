@@ -1,0 +1,1 @@
+"""Scanner family: interface, simulator (and the real driver)."""

@@ -1,0 +1,77 @@
+"""Scanner interface: what the application asks of any document scanner."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from drivers.cancel import CancelToken
+
+if TYPE_CHECKING:  # numpy is imported lazily at scan time to keep start-up fast
+    import numpy as np
+
+
+class ScanSource(Enum):
+    FLATBED = "flatbed"
+    FEEDER = "feeder"
+    DUPLEX = "duplex"
+
+
+class ColorMode(Enum):
+    COLOR = "color"
+    GRAY = "gray"
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    source: ScanSource = ScanSource.FLATBED
+    resolution_dpi: int = 300
+    color_mode: ColorMode = ColorMode.COLOR
+
+
+@dataclass(frozen=True)
+class ScannerInfo:
+    name: str
+    vendor: str
+    model: str
+    sources: tuple[ScanSource, ...]
+
+
+@dataclass
+class ScannedPage:
+    """One page as it left the scanner: an 8-bit image (H x W x 3 BGR, or H x W gray)."""
+
+    index: int
+    image: np.ndarray
+    resolution_dpi: int
+    side: str = "front"  # "front" or "back" (duplex)
+
+
+PageCallback = Callable[[ScannedPage], None]
+
+
+class Scanner(abc.ABC):
+    """A document scanner. Every method blocks: call it from the scanner's worker thread."""
+
+    @abc.abstractmethod
+    def info(self) -> ScannerInfo:
+        """Describe the device; raises DeviceNotFound if it is not there."""
+
+    @abc.abstractmethod
+    def scan(
+        self,
+        settings: ScanSettings,
+        cancel: CancelToken,
+        on_page: PageCallback | None = None,
+    ) -> list[ScannedPage]:
+        """Scan one page (flatbed) or a batch (feeder), calling ``on_page`` as each arrives.
+
+        Raises a ``drivers.errors.DeviceError`` subclass: DeviceNotFound, DeviceDisconnected,
+        DeviceBusy, FeederEmpty, PaperJam, CoverOpen, OperationCancelled.
+        """
+
+    def close(self) -> None:  # noqa: B027 - optional hook, most devices need nothing
+        """Release the device; safe to call more than once."""

@@ -1,0 +1,242 @@
+"""The application service: sessions, scanning, sealing and the receipt, without a toolkit.
+
+The UI calls these methods and subscribes to events; it never reaches into drivers or the
+store itself. Slow work returns a ``Future`` that completes on a worker thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from drivers.cancel import CancelToken
+from drivers.errors import DeviceError
+from drivers.printer.interface import PrintResult, ReceiptDocument
+from drivers.scanner.interface import ScanSettings
+from kiosk.catalog import Catalog
+from kiosk.config import Config
+from kiosk.demarche import Demarche, PieceStep
+from kiosk.devices import Devices
+from kiosk.dossier_number import make_dossier_number
+from kiosk.idle import IdleMonitor, IdleState
+from kiosk.jsonlog import log_event
+from kiosk.pieces import PageImage, encode_page
+from kiosk.receipt import build_receipt
+from kiosk.session import Session, SessionState
+from offline_cache import FileToSeal, SealedSubmission, Store, SubmissionToSeal
+
+LOG = logging.getLogger("kiosk.app")
+MANIFEST_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Deposit:
+    """The end of a démarche: sealed (always), then printed or not."""
+
+    sealed: SealedSubmission
+    receipt: ReceiptDocument
+    printed: PrintResult | None
+    print_error: DeviceError | None
+
+
+SessionListener = Callable[[str, Session], None]  # (event, session): "started" | "ended"
+
+
+class KioskApp:
+    def __init__(self, config: Config, catalog: Catalog, store: Store, devices: Devices) -> None:
+        self.config = config
+        self.catalog = catalog
+        self.store = store
+        self.devices = devices
+        self.session: Session | None = None
+        self.idle = IdleMonitor(
+            config["session.idle_warning_s"], config["session.idle_countdown_s"]
+        )
+        self._listeners: list[SessionListener] = []
+
+    def subscribe(self, listener: SessionListener) -> None:
+        self._listeners.append(listener)
+
+    def _emit(self, event: str, session: Session) -> None:
+        for listener in list(self._listeners):
+            listener(event, session)
+
+    # -- session lifecycle -----------------------------------------------------------------
+    def start_session(self, demarche_id: str) -> Session:
+        if self.session is not None:
+            self.end_session("replaced")
+        demarche = self.catalog.get(demarche_id)
+        session = Session(demarche)
+        self.session = session
+        self.idle.touch()
+        log_event(LOG, "session.started", session_id=session.id, demarche_id=demarche.id)
+        self._emit("started", session)
+        return session
+
+    def end_session(self, reason: str) -> None:
+        """Wipe the current session, whatever the reason (finished, abandoned, idle, error)."""
+        session = self.session
+        if session is None:
+            return
+        self.session = None
+        sealed = session.state is SessionState.SEALED
+        duration = (dt.datetime.now(dt.UTC) - session.started_at).total_seconds()
+        session.wipe()
+        log_event(
+            LOG,
+            "session.ended",
+            session_id=session.id,
+            reason=reason,
+            state="sealed" if sealed else "unsealed",
+            duration_ms=round(duration * 1000),
+        )
+        self._emit("ended", session)
+
+    def idle_state(self) -> IdleState:
+        return self.idle.state()
+
+    # -- scanning --------------------------------------------------------------------------
+    def scan(self, piece_id: str, cancel: CancelToken) -> Future[list[PageImage]]:
+        """Scan a pièce on the scanner's worker; pages are encoded there too."""
+        settings = ScanSettings(resolution_dpi=self.config["scanner.resolution_dpi"])
+
+        def work() -> list[PageImage]:
+            started = time.monotonic()
+            pages = [encode_page(page) for page in self.devices.scanner.scan(settings, cancel)]
+            log_event(
+                LOG,
+                "piece.scanned",
+                piece_id=piece_id,
+                pages=len(pages),
+                duration_ms=round((time.monotonic() - started) * 1000),
+            )
+            return pages
+
+        return self.devices.run("scanner", work)
+
+    # -- sealing and receipt ---------------------------------------------------------------
+    def submission_for(self, session: Session) -> SubmissionToSeal:
+        """Snapshot the session as an immutable dossier (call on the GUI thread)."""
+        missing = session.missing()
+        if missing:
+            raise ValueError(f"incomplete: {missing[0].id}")
+        files: list[FileToSeal] = []
+        pieces = []
+        for step in session.engine.applicable_steps(session.answers):
+            if not isinstance(step, PieceStep):
+                continue
+            names = []
+            for number, page in enumerate(session.pages(step.id), start=1):
+                name = f"piece-{step.id}-p{number}.jpg"
+                files.append(FileToSeal(name, "image/jpeg", page.jpeg))
+                names.append(name)
+            pieces.append({"id": step.id, "files": names})
+        manifest: dict[str, object] = {
+            "format": MANIFEST_FORMAT,
+            "submission_id": session.id,
+            "demarche": {"id": session.demarche.id, "version": session.demarche.version},
+            "kiosk_id": self.config["kiosk.id"],
+            "assisted": False,
+            "started_at": session.started_at.isoformat(),
+            "answers": session.answers,
+            "answered_by": {key: "usager" for key in session.answers},
+            "pieces": pieces,
+        }
+        # Fail here, on the GUI thread with the session intact, rather than in the store.
+        json.dumps(manifest)
+        return SubmissionToSeal(
+            submission_id=session.id,
+            demarche_id=session.demarche.id,
+            demarche_version=session.demarche.version,
+            kiosk_id=self.config["kiosk.id"],
+            assisted=False,
+            manifest=manifest,
+            files=tuple(files),
+        )
+
+    def deposit(self, session: Session) -> Future[Deposit]:
+        """Seal the dossier (one store transaction), then print the receipt.
+
+        The receipt is printed only after the commit; a print failure never unseals or
+        reseals anything: the deposit completes with ``print_error`` set.
+        """
+        submission = self.submission_for(session)
+        pieces = {step.id: len(session.pages(step.id)) for step in session.demarche.steps}
+        result: Future[Deposit] = Future()
+        code = self.config["kiosk.code"]
+
+        def sealed_done(sealing: Future[SealedSubmission]) -> None:
+            try:
+                sealed = sealing.result()
+            except BaseException as error:
+                log_event(
+                    LOG,
+                    "session.seal_failed",
+                    logging.ERROR,
+                    session_id=session.id,
+                    error_type=type(error).__name__,
+                )
+                result.set_exception(error)
+                return
+            if session.state is SessionState.ACTIVE:
+                session.mark_sealed()
+            log_event(
+                LOG,
+                "session.sealed",
+                session_id=session.id,
+                submission_id=sealed.submission_id,
+                dossier_number=sealed.dossier_number,
+                demarche_id=sealed.demarche_id,
+            )
+            try:
+                receipt = self._receipt(session.demarche, sealed, pieces)
+            except Exception as error:
+                result.set_exception(error)
+                return
+            printing = self.devices.run("printer", self.devices.printer.print_receipt, receipt)
+            printing.add_done_callback(
+                lambda done: result.set_result(self._printed(sealed, receipt, done))
+            )
+
+        self.devices.run(
+            "store", self.store.seal, submission, lambda seq: make_dossier_number(code, seq)
+        ).add_done_callback(sealed_done)
+        return result
+
+    def _receipt(
+        self, demarche: Demarche, sealed: SealedSubmission, pieces: dict[str, int]
+    ) -> ReceiptDocument:
+        return build_receipt(
+            demarche=demarche,
+            dossier_number=sealed.dossier_number,
+            sealed_at=dt.datetime.fromisoformat(sealed.sealed_at),
+            site_name=self.config["kiosk.site_name"],
+            kiosk_id=self.config["kiosk.id"],
+            pieces=pieces,
+            follow_url=self.config["receipt.follow_url"],
+        )
+
+    def _printed(
+        self, sealed: SealedSubmission, receipt: ReceiptDocument, printing: Future[PrintResult]
+    ) -> Deposit:
+        error = printing.exception()
+        if error is None:
+            log_event(LOG, "receipt.printed", submission_id=sealed.submission_id)
+            return Deposit(sealed, receipt, printing.result(), None)
+        if not isinstance(error, DeviceError):
+            # A bug in a driver must not turn a sealed dossier into an error screen.
+            LOG.error("receipt printing crashed", exc_info=error)
+            error = DeviceError("printer", type(error).__name__)
+        log_event(
+            LOG,
+            "receipt.failed",
+            logging.WARNING,
+            submission_id=sealed.submission_id,
+            code=error.code,
+        )
+        return Deposit(sealed, receipt, None, error)

@@ -1,0 +1,84 @@
+"""Loading the démarche files of a directory into a catalog.
+
+A malformed file never stops the kiosk: its démarche is disabled and the problem is kept
+(file, field, reason) for the log, the médiateur and ``kiosk doctor``.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk.demarche import Demarche, DemarcheFormatError, parse_demarche
+from kiosk.jsonlog import log_event
+
+LOG = logging.getLogger("kiosk.catalog")
+BUNDLED_DIR = Path(__file__).resolve().parent.parent / "assets" / "demarches"
+
+
+@dataclass(frozen=True)
+class DisabledDemarche:
+    file: str
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Catalog:
+    demarches: tuple[Demarche, ...]
+    disabled: tuple[DisabledDemarche, ...]
+
+    def get(self, demarche_id: str) -> Demarche:
+        for demarche in self.demarches:
+            if demarche.id == demarche_id:
+                return demarche
+        raise KeyError(demarche_id)
+
+
+def _load_file(path: Path) -> Demarche:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise DemarcheFormatError("(file)", "not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DemarcheFormatError("(file)", f"not valid TOML: {exc}") from None
+    return parse_demarche(data)
+
+
+def load_catalog(directory: Path) -> Catalog:
+    demarches: dict[str, Demarche] = {}
+    disabled: list[DisabledDemarche] = []
+    for path in sorted(directory.glob("*.toml")):
+        try:
+            demarche = _load_file(path)
+            if demarche.id in demarches:
+                raise DemarcheFormatError(
+                    "id", f"{demarche.id!r} is already defined by another file"
+                )
+        except DemarcheFormatError as exc:
+            disabled.append(DisabledDemarche(path.name, exc.field, exc.reason))
+            log_event(
+                LOG,
+                "catalog.disabled",
+                logging.WARNING,
+                file=path.name,
+                field=exc.field,
+                reason=exc.reason,
+            )
+            continue
+        except OSError as exc:
+            disabled.append(DisabledDemarche(path.name, "(file)", f"cannot read: {exc.strerror}"))
+            log_event(
+                LOG,
+                "catalog.disabled",
+                logging.WARNING,
+                file=path.name,
+                field="(file)",
+                reason="unreadable",
+            )
+            continue
+        demarches[demarche.id] = demarche
+    log_event(LOG, "catalog.loaded", count=len(demarches))
+    return Catalog(tuple(demarches.values()), tuple(disabled))

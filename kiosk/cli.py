@@ -1,0 +1,93 @@
+"""The ``kiosk`` command: start the kiosk, or help IT staff check its configuration."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+from kiosk import __version__
+from kiosk.config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config, reference
+from kiosk.jsonlog import configure, log_event
+
+LOG = logging.getLogger("kiosk")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="Borne des points numériques.")
+    parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help=f"fichier de configuration TOML (défaut : {DEFAULT_CONFIG_PATH}, ignoré en démo)",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="appareils simulés et données dans un dossier temporaire",
+    )
+    parser.add_argument("--log-file", type=Path, help="copie du journal JSON dans ce fichier")
+    parser.add_argument(
+        "--control-socket",
+        help="(tests, démo seulement) canal de pilotage local pour les tests de bout en bout",
+    )
+    parser.add_argument(
+        "--exit-after-paint",
+        action="store_true",
+        help="(mesures) quitter dès que l'accueil est affiché",
+    )
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="run",
+        choices=("run", "check-config", "config-reference"),
+        help="run (défaut) ; check-config : valider la configuration ; config-reference : "
+        "lister toutes les clés",
+    )
+    return parser
+
+
+def _load(args: argparse.Namespace) -> Config:
+    if args.demo:
+        data_dir = Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
+        return load_config(args.config, demo=True, demo_data_dir=data_dir)
+    return load_config(args.config or DEFAULT_CONFIG_PATH)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "config-reference":
+        print(reference())
+        return 0
+    try:
+        config = _load(args)
+    except ConfigError as exc:
+        print(
+            f"Configuration invalide : {exc.source} : clé « {exc.key} » : {exc.reason}",
+            file=sys.stderr,
+        )
+        return 2
+    if args.command == "check-config":
+        print(f"Configuration valide : {config.source}")
+        return 0
+    if args.control_socket and not config.demo:
+        print("--control-socket n'est accepté qu'avec --demo.", file=sys.stderr)
+        return 2
+    configure(config["kiosk.log_level"], args.log_file)
+    log_event(LOG, "kiosk.starting", version=__version__, demo=config.demo)
+
+    from kiosk.bootstrap import build_app
+    from offline_cache import StoreError
+
+    try:
+        app = build_app(config)
+    except StoreError as exc:
+        print(f"Stockage local inutilisable : {exc}", file=sys.stderr)
+        return 3
+
+    # Imported last: the toolkit is the only part that needs a display.
+    from ui.main import run_ui
+
+    return run_ui(app, control_socket=args.control_socket, exit_after_paint=args.exit_after_paint)

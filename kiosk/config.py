@@ -1,0 +1,264 @@
+"""Operator configuration: one declared schema, read from a TOML file.
+
+Every key has a type, a default and a description (the schema below is the documentation:
+``kiosk config-reference`` prints it). An unknown key or a bad value stops the start with the
+file, the key and the reason, because a kiosk that silently ignores a typo runs for months
+with the wrong setting.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_CONFIG_PATH = Path("/etc/point-numerique/kiosk.toml")
+
+SCANNER_BACKENDS = ("simulated",)
+CAMERA_BACKENDS = ("simulated",)
+PRINTER_BACKENDS = ("simulated",)
+CARDREADER_BACKENDS = ("simulated",)
+KIOSK_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased for the IT staff who edit the file."""
+
+    def __init__(self, source: str, key: str, reason: str) -> None:
+        self.source = source
+        self.key = key
+        self.reason = reason
+        super().__init__(f"{source}: {key}: {reason}")
+
+
+Validator = Callable[[Any], str | None]  # returns a reason when the value is bad
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    type: type
+    default: Any
+    description: str
+    check: Validator | None = None
+
+
+def _one_of(*allowed: str) -> Validator:
+    def check(value: Any) -> str | None:
+        return None if value in allowed else f"must be one of {', '.join(allowed)}"
+
+    return check
+
+
+def _range(low: float, high: float) -> Validator:
+    def check(value: Any) -> str | None:
+        return None if low <= value <= high else f"must be between {low} and {high}"
+
+    return check
+
+
+def _kiosk_code(value: Any) -> str | None:
+    pattern = f"[{KIOSK_CODE_ALPHABET}]{{3}}"
+    if re.fullmatch(pattern, value):
+        return None
+    return f"must be 3 characters among {KIOSK_CODE_ALPHABET} (no 0, O, 1, I, L, U)"
+
+
+SCHEMA: tuple[Setting, ...] = (
+    Setting("kiosk.id", str, "demo-kiosk", "Identifiant unique de la borne (envoyé au serveur)."),
+    Setting(
+        "kiosk.code",
+        str,
+        "DEM",
+        "Code de 3 caractères propre à la borne, en tête de chaque numéro de dossier ; "
+        "unique dans le parc, attribué par le service informatique.",
+        _kiosk_code,
+    ),
+    Setting("kiosk.site_name", str, "Point numérique", "Nom du lieu imprimé sur le reçu."),
+    Setting("kiosk.data_dir", str, "/var/lib/point-numerique", "Dossier des données locales."),
+    Setting(
+        "kiosk.catalog_dir",
+        str,
+        "",
+        "Dossier des fichiers de démarches ; vide = celles livrées avec la borne.",
+    ),
+    Setting(
+        "kiosk.log_level", str, "INFO", "Niveau du journal.", _one_of("DEBUG", "INFO", "WARNING")
+    ),
+    Setting(
+        "session.idle_warning_s",
+        int,
+        90,
+        "Secondes sans action avant l'avertissement « Êtes-vous toujours là ? ».",
+        _range(10, 3600),
+    ),
+    Setting(
+        "session.idle_countdown_s",
+        int,
+        30,
+        "Durée du compte à rebours visible avant l'effacement de la session.",
+        _range(5, 600),
+    ),
+    Setting(
+        "session.receipt_screen_s",
+        int,
+        60,
+        "Secondes d'affichage de l'écran du reçu avant le retour à l'accueil.",
+        _range(5, 600),
+    ),
+    Setting(
+        "receipt.follow_url",
+        str,
+        "https://permisdeconduire.ants.gouv.fr",
+        "Adresse de suivi imprimée et mise dans le QR code du reçu.",
+    ),
+    Setting(
+        "ui.fullscreen",
+        bool,
+        True,
+        "Plein écran sans décoration (désactiver pour le développement).",
+    ),
+    Setting("scanner.backend", str, "simulated", "Pilote du scanner.", _one_of(*SCANNER_BACKENDS)),
+    Setting(
+        "scanner.resolution_dpi",
+        int,
+        300,
+        "Résolution de numérisation des pièces.",
+        _range(150, 600),
+    ),
+    Setting("camera.backend", str, "simulated", "Pilote de la caméra.", _one_of(*CAMERA_BACKENDS)),
+    Setting(
+        "printer.backend",
+        str,
+        "simulated",
+        "Pilote de l'imprimante à tickets.",
+        _one_of(*PRINTER_BACKENDS),
+    ),
+    Setting(
+        "cardreader.backend",
+        str,
+        "simulated",
+        "Pilote du lecteur de badges.",
+        _one_of(*CARDREADER_BACKENDS),
+    ),
+    Setting(
+        "simulator.delay_s",
+        float,
+        0.0,
+        "Appareils simulés : latence ajoutée à chaque opération (démonstration, tests).",
+        _range(0.0, 30.0),
+    ),
+    Setting(
+        "simulator.printer_fault",
+        str,
+        "",
+        "Imprimante simulée : panne permanente (« paper_out », « cover_open ») ou vide.",
+        _one_of("", "paper_out", "cover_open"),
+    ),
+    Setting(
+        "simulator.scanner_unplugged",
+        bool,
+        False,
+        "Scanner simulé débranché.",
+    ),
+)
+
+SETTINGS: dict[str, Setting] = {s.key: s for s in SCHEMA}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Validated settings, addressed by dotted key: ``config["session.idle_warning_s"]``."""
+
+    values: Mapping[str, Any]
+    source: str
+    demo: bool = False
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.values["kiosk.data_dir"])
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for name, value in table.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{key}."))
+        else:
+            flat[key] = value
+    return flat
+
+
+def _coerce(setting: Setting, value: Any, source: str) -> Any:
+    expected = setting.type
+    # TOML has real types; bool is an int subclass in Python, so check it first.
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if (isinstance(value, bool) and expected is not bool) or not isinstance(value, expected):
+        raise ConfigError(
+            source,
+            setting.key,
+            f"expected {expected.__name__}, got {type(value).__name__} {value!r}",
+        )
+    if setting.check is not None:
+        reason = setting.check(value)
+        if reason:
+            raise ConfigError(source, setting.key, f"{reason} (got {value!r})")
+    return value
+
+
+def build_config(
+    raw: Mapping[str, Any],
+    source: str,
+    demo: bool = False,
+    demo_data_dir: Path | None = None,
+) -> Config:
+    """Validate ``raw`` (nested tables as read from TOML) against the schema.
+
+    ``demo`` forces every device to its simulator and the data into ``demo_data_dir``, so a
+    demo can never touch a real queue or a real device.
+    """
+    values = {s.key: s.default for s in SCHEMA}
+    for key, value in _flatten(raw).items():
+        setting = SETTINGS.get(key)
+        if setting is None:
+            raise ConfigError(source, key, "unknown key (see `kiosk config-reference`)")
+        values[key] = _coerce(setting, value, source)
+    if demo:
+        for family in ("scanner", "camera", "printer", "cardreader"):
+            values[f"{family}.backend"] = "simulated"
+        if demo_data_dir is not None:
+            values["kiosk.data_dir"] = str(demo_data_dir)
+    return Config(values=values, source=source, demo=demo)
+
+
+def load_config(path: Path | None, demo: bool = False, demo_data_dir: Path | None = None) -> Config:
+    """Read the operator file (``None``: defaults only, for the demo) and validate it."""
+    raw: dict[str, Any] = {}
+    source = "(defaults)"
+    if path is not None:
+        source = str(path)
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(source, "-", "file not found") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(source, "-", f"cannot read file: {exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(source, "-", f"not valid TOML: {exc}") from None
+    return build_config(raw, source, demo, demo_data_dir)
+
+
+def reference() -> str:
+    """The schema as text, for `kiosk config-reference` and the docs."""
+    lines = []
+    for s in SCHEMA:
+        lines.append(f"{s.key} ({s.type.__name__}, défaut {s.default!r})\n    {s.description}")
+    return "\n".join(lines)

@@ -1,0 +1,137 @@
+"""Schema migrations, applied in order and tracked by ``PRAGMA user_version``.
+
+``MIGRATIONS[i]`` takes the database from version ``i`` to ``i + 1``. Each one runs in its own
+``BEGIN IMMEDIATE`` transaction together with the ``user_version`` bump, so a crash or an error
+mid-migration leaves the database at the previous version. Never edit a released migration:
+append a new one, and add an old-format fixture test for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+from offline_cache.errors import StoreError
+
+logger = logging.getLogger("offline_cache")
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1 — sealed submissions, their files, the outbox and the per-kiosk dossier counters.
+    """
+    CREATE TABLE counters (
+        name  TEXT PRIMARY KEY,
+        value INTEGER NOT NULL CHECK (value >= 0)
+    ) STRICT;
+
+    CREATE TABLE submissions (
+        submission_id    TEXT PRIMARY KEY CHECK (length(submission_id) = 36),
+        dossier_number   TEXT NOT NULL UNIQUE CHECK (dossier_number <> ''),
+        sequence         INTEGER NOT NULL CHECK (sequence > 0),
+        demarche_id      TEXT NOT NULL,
+        demarche_version TEXT NOT NULL,
+        kiosk_id         TEXT NOT NULL,
+        assisted         INTEGER NOT NULL CHECK (assisted IN (0, 1)),
+        sealed_at        TEXT NOT NULL,
+        UNIQUE (kiosk_id, sequence)
+    ) STRICT;
+
+    CREATE TABLE submission_files (
+        submission_id TEXT NOT NULL
+            REFERENCES submissions (submission_id) ON DELETE CASCADE,
+        position      INTEGER NOT NULL CHECK (position >= 0),
+        name          TEXT NOT NULL CHECK (name <> '' AND instr(name, '/') = 0),
+        media_type    TEXT NOT NULL,
+        size          INTEGER NOT NULL CHECK (size >= 0),
+        sha256        TEXT NOT NULL CHECK (length(sha256) = 64),
+        PRIMARY KEY (submission_id, name),
+        UNIQUE (submission_id, position)
+    ) STRICT;
+
+    -- Allowed outbox states; later migrations add rows (uploading, uploaded, ...).
+    CREATE TABLE outbox_states (
+        state TEXT PRIMARY KEY
+    ) STRICT, WITHOUT ROWID;
+    INSERT INTO outbox_states (state) VALUES ('sealed');
+
+    CREATE TABLE outbox (
+        submission_id   TEXT PRIMARY KEY
+            REFERENCES submissions (submission_id) ON DELETE CASCADE,
+        state           TEXT NOT NULL REFERENCES outbox_states (state),
+        attempts        INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        next_attempt_at TEXT,
+        last_error      TEXT,
+        updated_at      TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX outbox_by_state ON outbox (state, next_attempt_at);
+
+    -- A sealed submission is never edited: only deleted (purged) after acknowledgement.
+    CREATE TRIGGER submissions_are_immutable BEFORE UPDATE ON submissions
+    BEGIN
+        SELECT RAISE(ABORT, 'sealed submissions are immutable');
+    END;
+    CREATE TRIGGER submission_files_are_immutable BEFORE UPDATE ON submission_files
+    BEGIN
+        SELECT RAISE(ABORT, 'sealed submission files are immutable');
+    END;
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def split_statements(script: str) -> list[str]:
+    """Split an SQL script into complete statements (trigger bodies and string literals kept)."""
+    statements: list[str] = []
+    buffer = ""
+    for piece in script.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \t\r\n;"):
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip(" \t\r\n;"):
+        raise ValueError("migration script ends with an incomplete statement")
+    return statements
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("PRAGMA user_version").fetchone()
+    return int(row[0])
+
+
+def refuse_newer(version: int) -> None:
+    """Downgrade protection: never touch a database written by newer code."""
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"the database schema is version {version}, newer than this software supports "
+            f"({SCHEMA_VERSION}); refusing to open it: install the newer kiosk version again "
+            f"or restore a backup",
+            code="newer_schema",
+        )
+
+
+def migrate(conn: sqlite3.Connection, migrations: tuple[str, ...] = MIGRATIONS) -> int:
+    """Apply the missing migrations, each in its own transaction; return the final version.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``). The version is re-read
+    inside each write transaction, so two processes opening the store at once do not both
+    migrate.
+    """
+    target = len(migrations)
+    while True:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = user_version(conn)
+            refuse_newer(version)
+            if version >= target:
+                conn.execute("ROLLBACK")
+                return version
+            for statement in split_statements(migrations[version]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version + 1:d}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        logger.info("store schema migrated from version %d to %d", version, version + 1)

@@ -1,0 +1,33 @@
+"""Building the real application in-process for UI tests, screenshots and benchmarks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kiosk.app import KioskApp
+from kiosk.bootstrap import build_app
+from kiosk.config import build_config
+from tests.support.journey import Driver
+from ui import driving
+from ui.window import KioskWindow
+
+
+def demo_app(data_dir: Path, synchronous: bool = False, **settings: dict[str, Any]) -> KioskApp:
+    """The demo configuration (simulated devices, windowed) with its data in ``data_dir``.
+
+    ``settings`` are TOML-like tables: ``demo_app(tmp, session={"idle_warning_s": 10})``.
+    """
+    raw: dict[str, dict[str, Any]] = {"ui": {"fullscreen": False}, **settings}
+    config = build_config(raw, "(test)", demo=True, demo_data_dir=data_dir)
+    return build_app(config, synchronous_devices=synchronous)
+
+
+def widget_driver(window: KioskWindow, wait_until: Callable[[Callable[[], bool]], None]) -> Driver:
+    return Driver(
+        click=lambda name: driving.click(window, name),
+        type_text=lambda name, text: driving.type_text(window, name, text),
+        wait_until=wait_until,
+        scanned=lambda: not window.busy and window.piece.thumbnail_row.count() > 1,
+    )

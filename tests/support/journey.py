@@ -1,0 +1,90 @@
+"""The demo journey through "permis perdu ou volé", step by step, as a person would tap it.
+
+Used by the pytest-qt journey test, the end-to-end test (through the control channel), the
+screenshot tool and the benchmarks, so all of them walk the same real path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+DEMARCHE = "permis-perte-vol"
+
+# Distinctive values: tests search the logs and the disk for them.
+NOM = "Zorglubova"
+PRENOMS = "Ysolde Marie"
+EMAIL = "ysolde.zorglubova@exemple.fr"
+PHONE = "06 12 34 56 78"
+EPHOTO = "AB12CD34EF56GH78IJ90KL"
+TIMBRE = "1234567890123456"
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str  # "click", "type", "scan" (click scan and wait for the pages)
+    name: str
+    text: str = ""
+
+
+def _typed(value: str) -> list[Action]:
+    return [Action("type", "input", value), Action("click", "continue")]
+
+
+def _date(day: str, month: str, year: str) -> list[Action]:
+    return [
+        Action("type", "day", day),
+        Action("type", "month", month),
+        Action("type", "year", year),
+        Action("click", "continue"),
+    ]
+
+
+def _piece() -> list[Action]:
+    return [Action("scan", "scan"), Action("click", "continue")]
+
+
+# (step shown, actions that answer it); "perte" path: 9 questions, 2 pièces.
+STEPS: list[tuple[str, list[Action]]] = [
+    ("motif", [Action("click", "option:perte"), Action("click", "continue")]),
+    ("date_faits", _date("03", "11", "2026")),
+    ("nom_naissance", _typed(NOM)),
+    ("prenoms", _typed(PRENOMS)),
+    ("date_naissance", _date("14", "07", "1962")),
+    ("email", _typed(EMAIL)),
+    ("telephone", _typed(PHONE)),
+    ("code_ephoto", _typed(EPHOTO)),
+    ("timbre_fiscal", _typed(TIMBRE)),
+    ("piece_identite", _piece()),
+    ("justificatif_domicile", _piece()),
+]
+
+
+@dataclass
+class Driver:
+    """How to act on the kiosk: in-process widgets or the control channel."""
+
+    click: Callable[[str], None]
+    type_text: Callable[[str, str], None]
+    wait_until: Callable[[Callable[[], bool]], None]
+    scanned: Callable[[], bool]  # pages are shown and the screen is no longer busy
+
+
+def perform(driver: Driver, action: Action) -> None:
+    if action.kind == "type":
+        driver.type_text(action.name, action.text)
+    elif action.kind == "scan":
+        driver.click(action.name)
+        driver.wait_until(driver.scanned)
+    else:
+        driver.click(action.name)
+
+
+def walk_to_recap(driver: Driver, on_step: Callable[[str], None] | None = None) -> None:
+    """Home to récapitulatif; ``on_step`` sees each step id before it is answered."""
+    driver.click(f"demarche:{DEMARCHE}")
+    for step_id, actions in STEPS:
+        if on_step is not None:
+            on_step(step_id)
+        for action in actions:
+            perform(driver, action)

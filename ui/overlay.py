@@ -1,0 +1,93 @@
+"""An in-window modal panel for confirmations, errors, the idle countdown and waits.
+
+Drawn inside the kiosk window (never a native dialog: those can escape full screen and
+offer file pickers). It covers the whole window, so nothing behind it can be touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
+
+from ui.widgets import MARGIN, SPACING, button, clear_layout, label
+
+
+@dataclass(frozen=True)
+class Choice:
+    text: str
+    name: str
+    action: Callable[[], None]
+    primary: bool = False
+
+
+class Overlay(QWidget):
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("overlay")
+        self.setProperty("role", "overlay")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        outer = QVBoxLayout(self)
+        outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.panel = QFrame()
+        self.panel.setProperty("role", "dialog")
+        self.panel.setMaximumWidth(900)
+        self.panel.setMinimumWidth(640)
+        inner = QVBoxLayout(self.panel)
+        inner.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
+        inner.setSpacing(SPACING)
+        self.title = label("", "question")
+        self.title.setObjectName("overlay-title")
+        self.body = label("", "easy")
+        self.body.setObjectName("overlay-body")
+        self.buttons = QHBoxLayout()
+        self.buttons.setSpacing(SPACING)
+        inner.addWidget(self.title)
+        inner.addWidget(self.body)
+        inner.addLayout(self.buttons)
+        outer.addWidget(self.panel)
+        self.kind = ""
+        parent.installEventFilter(self)
+        self.hide()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.parent() and event.type() == QEvent.Type.Resize:
+            self._cover_parent()
+        return False
+
+    def _cover_parent(self) -> None:
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
+
+    def present(self, kind: str, title: str, body: str, choices: list[Choice]) -> None:
+        """Show the panel; ``kind`` names what is shown ("idle", "confirm-quit", "error"...)."""
+        self.kind = kind
+        self.title.setText(title)
+        self.body.setText(body)
+        self.body.setVisible(bool(body))
+        clear_layout(self.buttons)
+        self.buttons.addStretch(1)
+        last = None
+        for choice in choices:
+            last = button(choice.text, "primary" if choice.primary else "secondary", choice.name)
+            last.clicked.connect(lambda _checked=False, c=choice: self._choose(c))
+            self.buttons.addWidget(last)
+        self._cover_parent()
+        self.show()
+        self.raise_()
+        if last is not None:
+            last.setFocus()
+
+    def update_body(self, body: str) -> None:
+        self.body.setText(body)
+
+    def _choose(self, choice: Choice) -> None:
+        self.dismiss()
+        choice.action()
+
+    def dismiss(self) -> None:
+        self.kind = ""
+        self.hide()

@@ -1,0 +1,109 @@
+"""Scanning one pièce: what to bring, a big "Numériser" button, the pages scanned."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+
+from kiosk.demarche import PieceStep
+from kiosk.engine import Position
+from kiosk.i18n import _
+from kiosk.pieces import PageImage
+from ui.screens.base import StepFrame
+from ui.widgets import SPACING, button, clear_layout, label, restyle
+
+
+THUMBNAIL_PX = 300
+
+
+class PieceScreen(StepFrame):
+    scan_requested = Signal()
+
+    def __init__(self) -> None:
+        super().__init__("piece")
+        self.title_label = label("", "question")
+        self.easy_label = label("", "easy")
+        self.examples_label = label("", "help")
+        self.scan_button = button(_("Numériser le document"), "primary", "scan")
+        self.scan_button.clicked.connect(self.scan_requested)
+        self.status_label = label("", "status")
+        self.status_label.setObjectName("scan-status")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)  # busy indicator: the scanner does not report progress yet
+        self.progress.setTextVisible(False)
+        self.thumbnails = QWidget()
+        self.thumbnail_row = QHBoxLayout(self.thumbnails)
+        self.thumbnail_row.setContentsMargins(0, 0, 0, 0)
+        self.thumbnail_row.setSpacing(SPACING)
+        self.thumbnail_row.addStretch(1)
+        for widget in (self.title_label, self.easy_label, self.examples_label):
+            self.body.addWidget(widget)
+        # The scan button and its status on the left, the pages as they arrive on the right:
+        # everything stays above the fold on a 800 px high screen.
+        controls = QVBoxLayout()
+        controls.setSpacing(SPACING)
+        controls.addWidget(self.scan_button, 0, Qt.AlignmentFlag.AlignLeft)
+        controls.addWidget(self.progress)
+        controls.addWidget(self.status_label)
+        controls.addStretch(1)
+        row = QHBoxLayout()
+        row.setSpacing(SPACING * 2)
+        row.addLayout(controls, 1)
+        row.addWidget(self.thumbnails, 1)
+        self.body.addLayout(row)
+        self.body.addStretch(1)
+
+    def show_piece(
+        self, title: str, piece: PieceStep, position: Position, pages: list[PageImage]
+    ) -> None:
+        self.header.set_step(title, position.index, position.count)
+        self.title_label.setText(piece.label)
+        self.easy_label.setText(
+            piece.easy or _("Posez le document face contre la vitre du scanner.")
+        )
+        examples = ", ".join(piece.examples)
+        self.examples_label.setText(
+            _("Par exemple : {examples}").format(examples=examples) if examples else ""
+        )
+        self.examples_label.setVisible(bool(examples))
+        self.set_busy(False)
+        self.show_pages(pages)
+
+    def set_busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.scan_button.setEnabled(not busy)
+        self.footer.setEnabled(not busy)
+        self.header.quit.setEnabled(not busy)
+        if busy:
+            self.status_label.setText(_("Numérisation en cours… Ne bougez pas le document."))
+
+    def show_pages(self, pages: list[PageImage]) -> None:
+        clear_layout(self.thumbnail_row, keep_last=1)
+        for number, page in enumerate(pages, start=1):
+            pixmap = QPixmap()
+            pixmap.loadFromData(page.thumbnail_jpeg, "JPG")
+            thumb = QLabel()
+            thumb.setObjectName(f"page:{number}")
+            thumb.setPixmap(
+                pixmap.scaledToHeight(THUMBNAIL_PX, Qt.TransformationMode.SmoothTransformation)
+            )
+            thumb.setAccessibleName(_("Page {n}").format(n=number))
+            self.thumbnail_row.insertWidget(number - 1, thumb)
+        scanned = bool(pages)
+        self.scan_button.setText(
+            _("Numériser à nouveau") if scanned else _("Numériser le document")
+        )
+        self.scan_button.setProperty("role", "secondary" if scanned else "primary")
+        restyle(self.scan_button)
+        self.footer.next.setEnabled(scanned)
+        if scanned:
+            count = len(pages)
+            text = (
+                _("Document numérisé ({n} page). Vérifiez qu'il est lisible.")
+                if count == 1
+                else _("Document numérisé ({n} pages). Vérifiez qu'il est lisible.")
+            )
+            self.status_label.setText(text.format(n=count))
+        else:
+            self.status_label.setText("")

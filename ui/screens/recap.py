@@ -1,0 +1,57 @@
+"""The récapitulatif: every answer and pièce, each with a way to change it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QGridLayout, QWidget
+
+from kiosk.demarche import PieceStep
+from kiosk.i18n import _
+from kiosk.session import RecapLine
+from ui.screens.base import StepFrame
+from ui.widgets import SPACING, button, clear_layout, label
+
+
+class RecapScreen(StepFrame):
+    edit_requested = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__("recap", next_text=_("Envoyer mon dossier"))
+        self.footer.next.setObjectName("send")
+        self.body.addWidget(label(_("Vérifiez votre dossier"), "question"))
+        self.body.addWidget(
+            label(
+                _("Touchez « Modifier » pour corriger une réponse. Quand tout est juste, envoyez."),
+                "easy",
+            )
+        )
+        self.rows = QWidget()
+        self.grid = QGridLayout(self.rows)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setHorizontalSpacing(SPACING)
+        self.grid.setVerticalSpacing(SPACING // 2)
+        self.grid.setColumnStretch(1, 1)
+        self.body.addWidget(self.rows)
+        self.body.addStretch(1)
+
+    def show_recap(self, title: str, lines: list[RecapLine]) -> None:
+        self.header.set_step(title, 0, 0)
+        self.header.progress.setText(_("Récapitulatif"))
+        clear_layout(self.grid)
+        for row, line in enumerate(lines):
+            if isinstance(line.step, PieceStep):
+                count = int(line.shown)
+                shown = _("{n} page numérisée") if count == 1 else _("{n} pages numérisées")
+                shown = shown.format(n=count)
+            else:
+                shown = line.shown or _("(pas de réponse)")
+            name = label(line.step.label, "help")
+            value = label(shown, "easy")
+            value.setObjectName(f"value:{line.step.id}")
+            edit = button(_("Modifier"), "link", f"edit:{line.step.id}")
+            edit.setAccessibleName(_("Modifier : {label}").format(label=line.step.label))
+            edit.clicked.connect(lambda _checked=False, s=line.step.id: self.edit_requested.emit(s))
+            self.grid.addWidget(name, row, 0)
+            self.grid.addWidget(value, row, 1)
+            self.grid.addWidget(edit, row, 2)
+        self.footer.next.setEnabled(True)

@@ -1,0 +1,49 @@
+"""Bringing worker results back to the GUI thread.
+
+Core methods return ``concurrent.futures.Future`` objects completed on worker threads. A
+``Relay`` lives on the GUI thread; emitting its signal from a worker is delivered as a
+queued call, so the callbacks below always run on the GUI thread and may touch widgets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+
+T = TypeVar("T")
+
+
+class _Relay(QObject):
+    finished = Signal(object)
+
+
+class TaskRelay:
+    def __init__(self) -> None:
+        self._pending: set[_Relay] = set()
+
+    def when_done(
+        self,
+        future: Future[T],
+        on_result: Callable[[T], None],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
+        relay = _Relay()
+        self._pending.add(relay)
+
+        def deliver(done: Future[Any]) -> None:
+            self._pending.discard(relay)
+            error = done.exception()
+            if error is None:
+                on_result(done.result())
+            else:
+                on_error(error)
+
+        relay.finished.connect(deliver)
+        future.add_done_callback(relay.finished.emit)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._pending)

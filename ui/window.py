@@ -1,0 +1,319 @@
+"""The kiosk window: the screens, and the journey between them.
+
+Screens only display and emit intents; this controller asks the core (``KioskApp``) to act
+and decides which screen comes next. Slow work (scan, seal, print) runs on workers and comes
+back through ``TaskRelay``, so the GUI thread never waits on a device or the disk.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
+
+from drivers.cancel import CancelToken
+from drivers.errors import DeviceError
+from kiosk.app import Deposit, KioskApp
+from kiosk.demarche import PieceStep, Question
+from kiosk.i18n import _
+from kiosk.idle import IdlePhase
+from kiosk.jsonlog import log_event
+from kiosk.messages import (
+    UserMessage,
+    for_device_error,
+    storage_failed,
+    unexpected,
+    unreadable_scan,
+)
+from kiosk.pieces import PageImage, UnreadableImage
+from kiosk.session import RECAP, Session
+from ui.overlay import Choice, Overlay
+from ui.screens.home import HomeScreen
+from ui.screens.piece import PieceScreen
+from ui.screens.question import QuestionScreen
+from ui.screens.recap import RecapScreen
+from ui.screens.receipt import ReceiptScreen
+from ui.screens.wiped import WipedScreen
+from ui.tasks import TaskRelay
+
+LOG = logging.getLogger("ui.window")
+IDLE_POLL_MS = 250
+WIPED_SCREEN_MS = 2500
+
+
+class KioskWindow(QWidget):
+    screen_changed = Signal(str)
+
+    def __init__(self, app: KioskApp) -> None:
+        super().__init__()
+        self.setObjectName("window")
+        self.app = app
+        self.tasks = TaskRelay()
+        self._return_to_recap = False
+        self._scan_cancel: CancelToken | None = None
+        self._build_screens()
+        self.overlay = Overlay(self)
+        self._idle_timer = self._timer(self._check_idle, single_shot=False)
+        self._idle_timer.start(IDLE_POLL_MS)
+        self._receipt_timer = self._timer(lambda: self.finish("finished"))
+        self._wiped_timer = self._timer(lambda: self.show_screen(self.home))
+
+    def _timer(self, action: Callable[[], None], single_shot: bool = True) -> QTimer:
+        timer = QTimer(self)
+        timer.setSingleShot(single_shot)
+        timer.timeout.connect(action)
+        return timer
+
+    def _build_screens(self) -> None:
+        config = self.app.config
+        self.home = HomeScreen(self.app.catalog.demarches, config["kiosk.site_name"])
+        self.question = QuestionScreen()
+        self.piece = PieceScreen()
+        self.recap = RecapScreen()
+        self.receipt = ReceiptScreen()
+        self.wiped = WipedScreen()
+        self.stack = QStackedWidget()
+        for screen in (self.home, self.question, self.piece, self.recap, self.receipt, self.wiped):
+            self.stack.addWidget(screen)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+
+        self.home.demarche_chosen.connect(self.start)
+        for frame in (self.question, self.piece, self.recap):
+            frame.header.quit_requested.connect(self.confirm_quit)
+            frame.footer.back_clicked.connect(self.back)
+        self.question.footer.next_clicked.connect(self.answer_current)
+        self.piece.footer.next_clicked.connect(self.advance)
+        self.piece.scan_requested.connect(self.scan)
+        self.recap.edit_requested.connect(self.edit)
+        self.recap.footer.next_clicked.connect(self.send)
+        self.receipt.finish_requested.connect(lambda: self.finish("finished"))
+
+    # -- navigation ----------------------------------------------------------------------
+    @property
+    def current_screen(self) -> str:
+        current = self.stack.currentWidget()
+        return current.objectName() if current is not None else ""
+
+    def show_screen(self, screen: QWidget) -> None:
+        self.stack.setCurrentWidget(screen)
+        self.screen_changed.emit(screen.objectName())
+
+    def _session(self) -> Session:
+        session = self.app.session
+        if session is None:
+            raise RuntimeError("no active session")
+        return session
+
+    def start(self, demarche_id: str) -> None:
+        self._return_to_recap = False
+        self.app.start_session(demarche_id)
+        self.show_current()
+
+    def show_current(self) -> None:
+        session = self._session()
+        step = session.current_step()
+        title = session.demarche.title
+        if step is None:
+            self.recap.show_recap(title, session.recap())
+            self.show_screen(self.recap)
+            log_event(LOG, "screen.shown", screen="recap", session_id=session.id)
+            return
+        position = session.position()
+        if isinstance(step, Question):
+            self.question.show_question(title, step, position, session.answer_of(step.id))
+            self.show_screen(self.question)
+        elif isinstance(step, PieceStep):
+            self.piece.show_piece(title, step, position, session.pages(step.id))
+            self.show_screen(self.piece)
+        log_event(
+            LOG,
+            "screen.shown",
+            screen=self.current_screen,
+            session_id=session.id,
+            step_id=step.id,
+            step_index=position.index,
+            step_count=position.count,
+        )
+
+    def answer_current(self) -> None:
+        session = self._session()
+        checked = session.answer(self.question.answer())
+        if not checked.ok:
+            self.question.show_error(checked.error)
+            log_event(LOG, "answer.rejected", session_id=session.id, step_id=session.current)
+            return
+        self.advance()
+
+    def advance(self) -> None:
+        session = self._session()
+        session.go_next()
+        if self._return_to_recap and not session.missing():
+            session.go_to(RECAP)
+        self.show_current()
+
+    def back(self) -> None:
+        if self._session().go_back() is None:
+            self.confirm_quit()
+            return
+        self.show_current()
+
+    def edit(self, step_id: str) -> None:
+        self._session().go_to(step_id)
+        self._return_to_recap = True
+        self.show_current()
+
+    def confirm_quit(self) -> None:
+        self.overlay.present(
+            "confirm-quit",
+            _("Voulez-vous abandonner cette démarche ?"),
+            _("Vos réponses et vos documents seront effacés."),
+            [
+                Choice(_("Non, continuer"), "cancel-quit", lambda: None),
+                Choice(
+                    _("Oui, abandonner"),
+                    "confirm-quit",
+                    lambda: self.finish("abandoned"),
+                    primary=True,
+                ),
+            ],
+        )
+
+    def finish(self, reason: str) -> None:
+        """End the session for any reason: wipe, say so, then home."""
+        self._receipt_timer.stop()
+        if self._scan_cancel is not None:
+            self._scan_cancel.cancel()
+            self._scan_cancel = None
+        self._return_to_recap = False
+        self.overlay.dismiss()
+        self.app.end_session(reason)
+        self.show_screen(self.wiped)
+        self._wiped_timer.start(WIPED_SCREEN_MS)
+
+    # -- scanning ------------------------------------------------------------------------
+    def scan(self) -> None:
+        session = self._session()
+        piece_id = session.current
+        self._scan_cancel = CancelToken()
+        self.piece.set_busy(True)
+        self.tasks.when_done(
+            self.app.scan(piece_id, self._scan_cancel),
+            lambda pages: self._scanned(session, piece_id, pages),
+            lambda error: self._scan_failed(session, error),
+        )
+
+    def _still_on(self, session: Session, piece_id: str | None = None) -> bool:
+        # A result may arrive after the usager left (idle wipe, quit): drop it.
+        return self.app.session is session and (piece_id is None or session.current == piece_id)
+
+    def _scanned(self, session: Session, piece_id: str, pages: list[PageImage]) -> None:
+        self._scan_cancel = None
+        if not self._still_on(session, piece_id):
+            return
+        session.set_pages(piece_id, pages)
+        self.piece.set_busy(False)
+        self.piece.show_pages(session.pages(piece_id))
+
+    def _scan_failed(self, session: Session, error: BaseException) -> None:
+        self._scan_cancel = None
+        if not self._still_on(session):
+            return
+        self.piece.set_busy(False)
+        self.piece.show_pages(session.pages(session.current))
+        if isinstance(error, UnreadableImage):
+            self.show_message("scan-error", unreadable_scan())
+        elif isinstance(error, DeviceError):
+            log_event(LOG, "device.error", logging.WARNING, device="scanner", code=error.code)
+            self.show_message("scan-error", for_device_error(error))
+        else:
+            self.recover(error)
+
+    # -- sealing -------------------------------------------------------------------------
+    def send(self) -> None:
+        session = self._session()
+        self.recap.footer.next.setEnabled(False)  # a second tap must not seal twice
+        self.overlay.present(
+            "busy", _("Enregistrement de votre dossier…"), _("Merci de patienter."), []
+        )
+        self.tasks.when_done(
+            self.app.deposit(session),
+            lambda deposit: self._deposited(session, deposit),
+            lambda error: self._deposit_failed(session, error),
+        )
+
+    def _deposited(self, session: Session, deposit: Deposit) -> None:
+        self.overlay.dismiss()
+        if self.app.session is not session:
+            return
+        self.receipt.show_deposit(deposit)
+        self.show_screen(self.receipt)
+        log_event(LOG, "screen.shown", screen="receipt", session_id=session.id)
+        self._receipt_timer.start(self.app.config["session.receipt_screen_s"] * 1000)
+
+    def _deposit_failed(self, session: Session, error: BaseException) -> None:
+        self.overlay.dismiss()
+        if self.app.session is not session:
+            return
+        LOG.error("deposit failed", exc_info=error)
+        self.recap.footer.next.setEnabled(True)
+        self.show_message("seal-error", storage_failed())
+
+    # -- messages, idle, recovery --------------------------------------------------------
+    def show_message(self, kind: str, message: UserMessage) -> None:
+        self.overlay.present(
+            kind,
+            message.title,
+            message.body,
+            [Choice(message.action, "message-ok", lambda: None, True)],
+        )
+
+    @property
+    def busy(self) -> bool:
+        return self.tasks.busy
+
+    def _check_idle(self) -> None:
+        if self.app.session is None:
+            return
+        if self.busy:
+            self.app.idle.touch()  # waiting on a device or the disk is not being idle
+            return
+        state = self.app.idle_state()
+        if state.phase is IdlePhase.EXPIRED:
+            log_event(LOG, "session.idle_expired", session_id=self._session().id)
+            self.finish("idle")
+        elif state.phase is IdlePhase.WARNING:
+            body = _(
+                "Sans action de votre part, la démarche sera effacée dans {n} secondes."
+            ).format(n=state.seconds_left)
+            if self.overlay.kind == "idle":
+                self.overlay.update_body(body)
+            else:
+                self.overlay.present(
+                    "idle",
+                    _("Êtes-vous toujours là ?"),
+                    body,
+                    [
+                        Choice(
+                            _("Je suis là, je continue"),
+                            "idle-stay",
+                            self.app.idle.touch,
+                            primary=True,
+                        )
+                    ],
+                )
+        elif self.overlay.kind == "idle":
+            self.overlay.dismiss()
+
+    def user_activity(self) -> None:
+        self.app.idle.touch()
+
+    def recover(self, error: BaseException) -> None:
+        """A bug: log it with its context, wipe, tell the usager plainly, go home."""
+        LOG.error("unexpected error", exc_info=error)
+        message = unexpected()
+        self.finish("error")
+        self.show_message("error", message)

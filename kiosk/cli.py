@@ -76,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         print("--control-socket n'est accepté qu'avec --demo.", file=sys.stderr)
         return 2
     configure(config["kiosk.log_level"], args.log_file)
-    log_event(LOG, "kiosk.starting", version=__version__, demo=config.demo)
+    log_event(
+        LOG, "kiosk.starting", version=__version__, demo=config.demo, path=str(config.data_dir)
+    )
 
     from kiosk.bootstrap import build_app
     from offline_cache import StoreError

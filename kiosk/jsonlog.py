@@ -42,6 +42,7 @@ ALLOWED_FIELDS = frozenset(
         "version",
         "demo",
         "error_type",
+        "path",
     }
 )
 

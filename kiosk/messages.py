@@ -62,11 +62,13 @@ def _device_messages() -> dict[str, tuple[str, str]]:
     }
 
 
-def for_device_error(error: DeviceError) -> UserMessage:
+def for_device_error(error: DeviceError, family: str) -> UserMessage:
+    """``family`` is the device family the caller used ("scanner", "printer"...): the error's
+    own ``device`` is the driver's name for it, which means nothing to an usager."""
     known = _device_messages().get(error.code)
     if known is not None:
         return UserMessage(known[0], known[1], _("J'ai compris"), "device")
-    device = _(_DEVICE_NAMES.get(error.device, "l'appareil"))
+    device = _(_DEVICE_NAMES.get(family, "l'appareil"))
     return UserMessage(
         _("{device} ne répond pas").format(device=device).capitalize(),
         _("Un médiateur a été prévenu. Vous pouvez continuer ou lui demander de l'aide."),

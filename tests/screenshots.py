@@ -10,28 +10,17 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from tests.support.inprocess import demo_app, widget_driver
+from tests.support.inprocess import demo_app, pump_until, widget_driver
 from tests.support.journey import DEMARCHE, walk_to_recap
 from ui import driving
 from ui.main import create_window
 from ui.window import KioskWindow
 
 SIZE = (1280, 800)
-
-
-def _pump_until(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the kiosk did not reach the expected state")
-        QApplication.processEvents()
-        time.sleep(0.01)
 
 
 def _shoot(window: KioskWindow, out: Path, name: str) -> None:
@@ -51,7 +40,7 @@ def main() -> int:
         window = create_window(app, qt_app)  # type: ignore[arg-type]
         window.resize(*SIZE)
         window.show()
-        driver = widget_driver(window, _pump_until)
+        driver = widget_driver(window, pump_until)
         _shoot(window, out, "01-home")
         counter = iter(range(2, 100))
 
@@ -63,7 +52,7 @@ def main() -> int:
                 _shoot(window, out, f"{next(counter):02d}-step-email-error")
             if step_id == "justificatif_domicile":
                 driving.click(window, "scan")
-                _pump_until(driver.scanned)
+                pump_until(driver.scanned)
                 _shoot(window, out, f"{next(counter):02d}-step-{step_id}-scanned")
 
         walk_to_recap(driver, on_step)
@@ -73,15 +62,15 @@ def main() -> int:
         driving.click(window, "cancel-quit")
         app.devices.faults["printer"].fail_next = "paper_out"
         driving.click(window, "send")
-        _pump_until(lambda: window.current_screen == "receipt")
+        pump_until(lambda: window.current_screen == "receipt")
         _shoot(window, out, f"{next(counter):02d}-receipt-paper-out")
         driving.click(window, "finish")
         _shoot(window, out, f"{next(counter):02d}-wiped")
         # The idle warning, on a fresh session with a short timeout.
         app.idle.warning_after, app.idle.countdown = 0.5, 30
-        _pump_until(lambda: window.current_screen == "home")
+        pump_until(lambda: window.current_screen == "home")
         driving.click(window, f"demarche:{DEMARCHE}")
-        _pump_until(lambda: window.overlay.kind == "idle")
+        pump_until(lambda: window.overlay.kind == "idle")
         _shoot(window, out, f"{next(counter):02d}-idle-warning")
         app.devices.shutdown()
         app.store.close()

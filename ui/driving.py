@@ -34,7 +34,12 @@ def type_text(root: QWidget, name: str, text: str) -> None:
 
 
 def visible_texts(root: QWidget) -> list[str]:
-    return [w.text() for w in root.findChildren(QLabel) if w.isVisible() and w.text()]
+    """Every text a person can read on screen: labels and button captions."""
+    widgets: list[QLabel | QAbstractButton] = [
+        *root.findChildren(QLabel),
+        *root.findChildren(QAbstractButton),
+    ]
+    return [w.text() for w in widgets if w.isVisible() and w.text()]
 
 
 def enabled_buttons(root: QWidget) -> list[str]:

@@ -49,6 +49,7 @@ class Overlay(QWidget):
         inner.addLayout(self.buttons)
         outer.addWidget(self.panel)
         self.kind = ""
+        self._choices: dict[str, Choice] = {}
         parent.installEventFilter(self)
         self.hide()
 
@@ -69,12 +70,16 @@ class Overlay(QWidget):
         self.body.setText(body)
         self.body.setVisible(bool(body))
         clear_layout(self.buttons)
+        self._choices.clear()
         self.buttons.addStretch(1)
         last = None
         for choice in choices:
             last = button(choice.text, "primary" if choice.primary else "secondary", choice.name)
-            last.clicked.connect(lambda _checked=False, c=choice: self._choose(c))
+            self._choices[choice.name] = choice
+            # A bound method, not a lambda: lambdas connected to short-lived buttons leak.
+            last.clicked.connect(self._clicked)
             self.buttons.addWidget(last)
+            last.show()
         self._cover_parent()
         self.show()
         self.raise_()
@@ -84,9 +89,12 @@ class Overlay(QWidget):
     def update_body(self, body: str) -> None:
         self.body.setText(body)
 
-    def _choose(self, choice: Choice) -> None:
-        self.dismiss()
-        choice.action()
+    def _clicked(self) -> None:
+        sender = self.sender()
+        choice = self._choices.get(sender.objectName()) if sender is not None else None
+        if choice is not None:
+            self.dismiss()
+            choice.action()
 
     def dismiss(self) -> None:
         self.kind = ""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import qrcode
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 
@@ -10,6 +9,8 @@ QUIET_ZONE = 4  # modules of white border the standard asks for
 
 
 def qr_pixmap(data: str, size_px: int) -> QPixmap:
+    import qrcode  # ~25 ms of imports, paid at the first receipt rather than at start-up
+
     code = qrcode.QRCode(border=0, error_correction=qrcode.constants.ERROR_CORRECT_M)
     code.add_data(data)
     code.make(fit=True)

@@ -35,6 +35,10 @@ class TaskRelay:
 
         def deliver(done: Future[Any]) -> None:
             self._pending.discard(relay)
+            # The connection holds this closure and the closure holds the relay: a cycle the
+            # garbage collector cannot see through Qt. Break it, or every task leaks.
+            relay.finished.disconnect(deliver)
+            relay.deleteLater()
             error = done.exception()
             if error is None:
                 on_result(done.result())

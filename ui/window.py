@@ -228,7 +228,7 @@ class KioskWindow(QWidget):
             self.show_message("scan-error", unreadable_scan())
         elif isinstance(error, DeviceError):
             log_event(LOG, "device.error", logging.WARNING, device="scanner", code=error.code)
-            self.show_message("scan-error", for_device_error(error))
+            self.show_message("scan-error", for_device_error(error, "scanner"))
         else:
             self.recover(error)
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication
 
 from kiosk.app import KioskApp
 from kiosk.bootstrap import build_app
@@ -31,3 +35,17 @@ def widget_driver(window: KioskWindow, wait_until: Callable[[Callable[[], bool]]
         wait_until=wait_until,
         scanned=lambda: not window.busy and window.piece.thumbnail_row.count() > 1,
     )
+
+
+def pump_until(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Process events until ``predicate()``; as the real event loop does, also run the
+    deferred deletions (``processEvents`` alone leaves every ``deleteLater`` pending)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        QApplication.processEvents()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+        if predicate():
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError("the kiosk did not reach the expected state")
+        time.sleep(0.002)

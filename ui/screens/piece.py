@@ -13,7 +13,6 @@ from kiosk.pieces import PageImage
 from ui.screens.base import StepFrame
 from ui.widgets import SPACING, button, clear_layout, label, restyle
 
-
 THUMBNAIL_PX = 300
 
 
@@ -90,6 +89,7 @@ class PieceScreen(StepFrame):
             )
             thumb.setAccessibleName(_("Page {n}").format(n=number))
             self.thumbnail_row.insertWidget(number - 1, thumb)
+            thumb.show()
         scanned = bool(pages)
         self.scan_button.setText(
             _("Numériser à nouveau") if scanned else _("Numériser le document")

@@ -42,6 +42,7 @@ class QuestionScreen(StepFrame):
             discard(self.input)
         self.input = input_for(question)
         self.body.insertWidget(self._input_index, self.input)
+        self.input.show()  # visible now, not at the next layout pass: focus and tests need it
         if previous is not None:
             self.input.set_value(previous)
         self.show_error(None)

@@ -34,6 +34,11 @@ class RecapScreen(StepFrame):
         self.body.addWidget(self.rows)
         self.body.addStretch(1)
 
+    def _edit_clicked(self) -> None:
+        sender = self.sender()
+        if sender is not None:
+            self.edit_requested.emit(str(sender.property("step_id")))
+
     def show_recap(self, title: str, lines: list[RecapLine]) -> None:
         self.header.set_step(title, 0, 0)
         self.header.progress.setText(_("Récapitulatif"))
@@ -50,8 +55,12 @@ class RecapScreen(StepFrame):
             value.setObjectName(f"value:{line.step.id}")
             edit = button(_("Modifier"), "link", f"edit:{line.step.id}")
             edit.setAccessibleName(_("Modifier : {label}").format(label=line.step.label))
-            edit.clicked.connect(lambda _checked=False, s=line.step.id: self.edit_requested.emit(s))
+            edit.setProperty("step_id", line.step.id)
+            # A bound method, not a lambda: lambdas connected to short-lived buttons leak.
+            edit.clicked.connect(self._edit_clicked)
             self.grid.addWidget(name, row, 0)
             self.grid.addWidget(value, row, 1)
             self.grid.addWidget(edit, row, 2)
+            for widget in (name, value, edit):
+                widget.show()
         self.footer.next.setEnabled(True)

@@ -69,7 +69,7 @@ class ReceiptScreen(QWidget):
             )
             self.print_error.hide()
         else:
-            message = for_device_error(deposit.print_error)
+            message = for_device_error(deposit.print_error, "printer")
             self.print_status.setText(
                 _("Notez votre numéro de dossier : le reçu n'a pas pu être imprimé.")
             )

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Set up a development or demo machine (Debian 12, as root) and run one thing.
+#
+#   bash packaging/dev/setup.sh demo          install, then start the kiosk on its demo default
+#   bash packaging/dev/setup.sh test          install, then lint, type-check and run every test
+#   bash packaging/dev/setup.sh bench         install, then run the benchmarks (tests/bench)
+#   bash packaging/dev/setup.sh screenshots   install, then save a screenshot of each screen
+#
+# Idempotent: system packages are installed only when missing, the virtual environment
+# (.venv) is reused. Set PYTHON to choose the interpreter (3.11 or newer).
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+mode="${1:-demo}"
+
+# Qt's xcb platform needs the xcb/xkb libraries; without libxcb-icccm4 and libxcb-keysyms1 its
+# error message wrongly blames libxcb-cursor0. DejaVu gives the UI its glyphs (é, è, €, «»).
+APT_PACKAGES=(
+  python3 python3-venv python3-dev
+  xvfb xauth
+  libgl1 libegl1 libfontconfig1 libglib2.0-0 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
+  libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-shape0 libxcb-render-util0
+  libxcb-image0 libxcb-xinerama0 libxcb-randr0
+  fonts-dejavu-core
+)
+
+install_system_packages() {
+  local missing=()
+  for package in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+      || missing+=("$package")
+  done
+  if ((${#missing[@]})); then
+    echo "==> apt: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+}
+
+pick_python() {
+  local candidate
+  for candidate in ${PYTHON:-} python3.11 python3; do
+    if command -v "$candidate" >/dev/null \
+      && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+      echo "$candidate"
+      return
+    fi
+  done
+  echo "No Python 3.11 or newer found (set PYTHON=...)." >&2
+  exit 1
+}
+
+install_python_packages() {
+  if [ ! -x .venv/bin/python ]; then
+    echo "==> venv: creating .venv"
+    "$(pick_python)" -m venv .venv
+  fi
+  echo "==> pip: installing the kiosk and its development tools"
+  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+  .venv/bin/python -m pip install -q -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
+  .venv/bin/python -c "import kiosk, PySide6.QtWidgets, cv2, escpos" # fail loudly if pip failed
+}
+
+run_demo() {
+  if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
+    exec .venv/bin/kiosk --demo
+  fi
+  echo "==> no screen attached: starting the kiosk on a virtual screen (Xvfb :77, 1280x800)"
+  Xvfb :77 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+  xvfb_pid=$!
+  trap 'kill $xvfb_pid 2>/dev/null || true' EXIT
+  for _ in $(seq 50); do [ -e /tmp/.X11-unix/X77 ] && break; sleep 0.1; done
+  DISPLAY=:77 .venv/bin/kiosk --demo
+}
+
+run_tests() {
+  export QT_QPA_PLATFORM=offscreen
+  echo "==> ruff"
+  .venv/bin/ruff check .
+  .venv/bin/ruff format --check .
+  echo "==> mypy"
+  .venv/bin/mypy
+  echo "==> pytest"
+  .venv/bin/python -m pytest --ignore=tests/bench "${@}"
+}
+
+install_system_packages
+install_python_packages
+case "$mode" in
+  demo) run_demo ;;
+  test) shift; run_tests "$@" ;;
+  bench) QT_QPA_PLATFORM=offscreen .venv/bin/python -m tests.bench ;;
+  screenshots)
+    xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python -m tests.screenshots screenshots
+    echo "==> screenshots saved in ./screenshots" ;;
+  *) echo "usage: $0 demo|test|bench|screenshots" >&2; exit 2 ;;
+esac

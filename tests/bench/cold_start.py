@@ -1,0 +1,66 @@
+"""Cold start to the home screen painted, against a bare PySide6 window, same run.
+
+Both are started as fresh processes (offscreen), alternately, 5 times each; the figure is
+the median wall time from process start to exit right after the first paint.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+RUNS = 5
+TARGET_RATIO = 1.3
+
+BARE_WINDOW = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QLabel
+app = QApplication(sys.argv[:1])
+label = QLabel("Bonjour")
+label.resize(1280, 800)
+label.show()
+QTimer.singleShot(0, app.quit)
+app.exec()
+"""
+
+
+def _time(command: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        command, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    return time.perf_counter() - started
+
+
+def measure() -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TMPDIR": tmp}
+        kiosk_cmd = [sys.executable, "-m", "kiosk", "--demo", "--exit-after-paint"]
+        bare_cmd = [sys.executable, "-c", BARE_WINDOW]
+        _time(kiosk_cmd, env)  # warm the disk cache for both, as on a kiosk that has booted
+        _time(bare_cmd, env)
+        kiosk, bare = [], []
+        for _ in range(RUNS):
+            kiosk.append(_time(kiosk_cmd, env))
+            bare.append(_time(bare_cmd, env))
+    kiosk_s, bare_s = statistics.median(kiosk), statistics.median(bare)
+    return {"kiosk_s": kiosk_s, "bare_s": bare_s, "ratio": kiosk_s / bare_s}
+
+
+def report() -> str:
+    r = measure()
+    verdict = "OK" if r["ratio"] <= TARGET_RATIO else "OVER TARGET"
+    return (
+        f"cold start (median of {RUNS}): kiosk {r['kiosk_s'] * 1000:.0f} ms, "
+        f"bare PySide6 window {r['bare_s'] * 1000:.0f} ms, "
+        f"ratio {r['ratio']:.2f}x (target <= {TARGET_RATIO}x) {verdict}"
+    )
+
+
+if __name__ == "__main__":
+    print(report())

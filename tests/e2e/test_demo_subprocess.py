@@ -1,0 +1,173 @@
+"""`kiosk --demo` as a separate process, driven through its test-only control channel.
+
+This is the product as IT staff start it: the console script, the config loading, the JSON
+log on stderr, the real event loop and worker threads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support import journey
+from tests.support.journey import Driver, walk_to_recap
+
+KIOSK = [sys.executable, "-m", "kiosk"]
+
+
+class Control:
+    def __init__(self, path: Path) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(15)
+        self.sock.connect(str(path))
+        self.reader = self.sock.makefile("r", encoding="utf-8")
+
+    def send(self, **command: Any) -> dict[str, Any]:
+        self.sock.sendall((json.dumps(command) + "\n").encode())
+        reply: dict[str, Any] = json.loads(self.reader.readline())
+        if not reply.get("ok"):
+            raise AssertionError(f"{command}: {reply.get('error')}")
+        return reply
+
+    def state(self) -> dict[str, Any]:
+        return self.send(cmd="state")
+
+    def wait_until(self, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out; last state: {self.state()}")
+            time.sleep(0.05)
+
+    def driver(self) -> Driver:
+        def scanned() -> bool:
+            state = self.state()
+            return not state["busy"] and any(
+                t.startswith("Document numérisé") for t in state["texts"]
+            )
+
+        return Driver(
+            click=lambda name: self.send(cmd="click", name=name) and None,
+            type_text=lambda name, text: self.send(cmd="type", name=name, text=text) and None,
+            wait_until=self.wait_until,
+            scanned=scanned,
+        )
+
+
+@pytest.fixture
+def demo_kiosk(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Control]]:
+    socket_path = tmp_path / "control.sock"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TMPDIR": str(tmp_path)}
+    process = subprocess.Popen(
+        [*KIOSK, "--demo", "--control-socket", str(socket_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while not socket_path.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(f"kiosk did not start: {process.communicate()[1][-2000:]}")
+        time.sleep(0.05)
+    control = Control(socket_path)
+    yield process, control
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def read_log(process: subprocess.Popen[str]) -> list[dict[str, Any]]:
+    _, stderr = process.communicate(timeout=15)
+    entries = []
+    for line in stderr.splitlines():
+        if line.startswith("{"):
+            entries.append(json.loads(line))
+    return entries
+
+
+def test_demo_kiosk_files_a_dossier_and_logs_it_without_personal_data(
+    demo_kiosk: tuple[subprocess.Popen[str], Control], tmp_path: Path
+) -> None:
+    process, control = demo_kiosk
+    control.wait_until(lambda: control.state()["screen"] == "home")
+    walk_to_recap(control.driver())
+    assert control.state()["screen"] == "recap"
+    control.send(cmd="click", name="send")
+    control.wait_until(lambda: control.state()["screen"] == "receipt")
+    number_texts = [t for t in control.state()["texts"] if t.startswith("DEM-") and len(t) == 11]
+    assert len(number_texts) == 1
+    number = number_texts[0]
+    control.send(cmd="click", name="finish")
+    control.wait_until(lambda: control.state()["screen"] == "home", timeout=10)
+    control.send(cmd="quit")
+    assert process.wait(timeout=15) == 0
+
+    log = read_log(process)
+    events = [entry["event"] for entry in log]
+    for expected in (
+        "kiosk.starting",
+        "kiosk.ready",
+        "session.started",
+        "piece.scanned",
+        "session.sealed",
+        "receipt.printed",
+        "session.ended",
+        "kiosk.stopped",
+    ):
+        assert expected in events, expected
+    assert events.count("piece.scanned") == 2
+    sealed = next(e for e in log if e["event"] == "session.sealed")
+    assert sealed["dossier_number"] == number and sealed["demarche_id"] == journey.DEMARCHE
+    ended = next(e for e in log if e["event"] == "session.ended")
+    assert ended["reason"] == "finished" and ended["state"] == "sealed"
+    raw = json.dumps(log, ensure_ascii=False)
+    for personal in (
+        journey.NOM,
+        journey.PRENOMS,
+        journey.EMAIL,
+        "1962",
+        journey.EPHOTO,
+        journey.TIMBRE,
+    ):
+        assert personal not in raw, f"personal data in the log: {personal}"
+
+    # The demo's data went to a temporary directory: the sealed dossier is there.
+    data_dirs = list(tmp_path.glob("kiosk-demo-*"))
+    assert len(data_dirs) == 1
+    assert len(list((data_dirs[0] / "spool").iterdir())) == 1
+    assert len(list((data_dirs[0] / "printer").glob("*.escpos"))) == 1
+
+
+def test_bad_config_stops_the_start_with_file_key_and_reason(tmp_path: Path) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text('[session]\nidle_warning_s = "long"\n', encoding="utf-8")
+    result = subprocess.run(
+        [*KIOSK, "--config", str(config)], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2
+    assert str(config) in result.stderr and "session.idle_warning_s" in result.stderr
+    assert "expected int" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_control_channel_is_refused_outside_demo(tmp_path: Path) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'[kiosk]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    result = subprocess.run(
+        [*KIOSK, "--config", str(config), "--control-socket", str(tmp_path / "s")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2 and "--demo" in result.stderr

@@ -1,0 +1,232 @@
+"""The whole journey through the real widgets: what the usager sees, what ends up stored."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from concurrent.futures import Future
+
+from pytestqt.qtbot import QtBot
+
+from kiosk.idle import IdleMonitor
+from offline_cache import OutboxState
+from tests.support import journey
+from tests.support.journey import EMAIL, NOM, walk_to_recap
+from tests.ui.conftest import Kiosk
+from ui import driving
+
+
+def texts(kiosk: Kiosk) -> list[str]:
+    return driving.visible_texts(kiosk.window)
+
+
+def test_usager_files_a_demarche_end_to_end(kiosk: Kiosk, qtbot: QtBot) -> None:
+    window, app = kiosk.window, kiosk.app
+    assert window.current_screen == "home"
+    assert "Permis de conduire perdu ou volé" in " ".join(texts(kiosk))
+
+    seen: list[tuple[str, str, str]] = []
+
+    def check_step(step_id: str) -> None:
+        session = app.session
+        assert session is not None and session.current == step_id
+        step = session.demarche.step(step_id)
+        shown = texts(kiosk)
+        assert step.label in shown, f"{step_id}: the question is not on screen"
+        position = session.position()
+        progress = f"Étape {position.index} sur {position.count}"
+        assert progress in shown
+        seen.append((step_id, window.current_screen, progress))
+
+    walk_to_recap(kiosk.driver, check_step)
+    # One screen per step, questions then pièces, counted on the "perte" path (11 steps).
+    assert [s[0] for s in seen] == [step for step, _ in journey.STEPS]
+    assert seen[0][2] == "Étape 1 sur 10"  # before the motif is known, neither branch counts
+    assert seen[-1][2] == "Étape 11 sur 11"
+    assert {screen for _, screen, _ in seen} == {"question", "piece"}
+
+    assert window.current_screen == "recap"
+    recap = texts(kiosk)
+    for expected in (
+        NOM,
+        EMAIL,
+        "Je l'ai perdu",
+        "14/07/1962",
+        "06 12 34 56 78",
+        "1 page numérisée",
+    ):
+        assert expected in recap
+    assert "Votre déclaration de vol" not in recap  # the "vol" branch does not apply
+
+    driving.click(window, "send")
+    qtbot.waitUntil(lambda: window.current_screen == "receipt", timeout=10_000)
+    entries = app.store.outbox()
+    assert len(entries) == 1 and entries[0].state is OutboxState.SEALED
+    number = entries[0].dossier_number
+    assert driving.visible_widget(window, "dossier-number").text() == number  # type: ignore[attr-defined]
+    assert "Prenez votre reçu dans l'imprimante" in " ".join(texts(kiosk))
+
+    sealed = app.store.submission(entries[0].submission_id)
+    assert sealed is not None
+    names = sorted(f.name for f in sealed.files)
+    assert names == [
+        "manifest.json",
+        "piece-justificatif_domicile-p1.jpg",
+        "piece-piece_identite-p1.jpg",
+    ]
+    for stored in sealed.files:
+        assert stored.path.read_bytes()[:2] in (b"\xff\xd8", b"{\n", b'{"')
+    manifest = json.loads(
+        next(f for f in sealed.files if f.name == "manifest.json").path.read_text()
+    )
+    assert manifest["answers"]["email"] == EMAIL
+    assert "timbre_fiscal" in manifest["answers"]
+    receipts = list((kiosk.data_dir / "printer").glob("*.escpos"))
+    assert len(receipts) == 1 and number.encode() in receipts[0].read_bytes()
+
+    driving.click(window, "finish")
+    assert window.current_screen == "wiped"
+    assert "Vos données ont été effacées." in texts(kiosk)
+    assert app.session is None
+    qtbot.waitUntil(lambda: window.current_screen == "home", timeout=5_000)
+    assert len(app.store.outbox()) == 1
+
+
+def test_idle_warns_with_countdown_then_wipes_unfinished_session(
+    kiosk: Kiosk, qtbot: QtBot
+) -> None:
+    now = [1000.0]
+    kiosk.app.idle = IdleMonitor(warning_after=90, countdown=30, clock=lambda: now[0])
+    driving.click(kiosk.window, f"demarche:{journey.DEMARCHE}")
+    driving.click(kiosk.window, "option:vol")
+    driving.click(kiosk.window, "continue")
+    session = kiosk.app.session
+    assert session is not None and session.answer_of("motif") == "vol"
+
+    now[0] += 95
+    qtbot.waitUntil(lambda: kiosk.window.overlay.kind == "idle", timeout=2_000)
+    assert "Êtes-vous toujours là ?" in texts(kiosk)
+    assert any("dans 25 secondes" in t for t in texts(kiosk))
+    now[0] += 10
+    qtbot.waitUntil(lambda: any("dans 15 secondes" in t for t in texts(kiosk)), timeout=2_000)
+
+    now[0] += 16
+    qtbot.waitUntil(lambda: kiosk.window.current_screen == "wiped", timeout=2_000)
+    assert kiosk.app.session is None
+    assert session.answer_of("motif") is None  # the answers are gone from memory
+    assert kiosk.app.store.outbox() == []
+    qtbot.waitUntil(lambda: kiosk.window.current_screen == "home", timeout=5_000)
+
+
+def test_touching_the_idle_warning_keeps_the_session(kiosk: Kiosk, qtbot: QtBot) -> None:
+    now = [0.0]
+    kiosk.app.idle = IdleMonitor(warning_after=90, countdown=30, clock=lambda: now[0])
+    driving.click(kiosk.window, f"demarche:{journey.DEMARCHE}")
+    now[0] += 100
+    qtbot.waitUntil(lambda: kiosk.window.overlay.kind == "idle", timeout=2_000)
+    driving.click(kiosk.window, "idle-stay")
+    now[0] += 60
+    qtbot.wait(600)
+    assert kiosk.window.overlay.kind == ""
+    assert kiosk.app.session is not None and kiosk.window.current_screen == "question"
+
+
+def test_quit_asks_then_wipes_and_nothing_is_queued(kiosk: Kiosk, qtbot: QtBot) -> None:
+    driving.click(kiosk.window, f"demarche:{journey.DEMARCHE}")
+    driving.click(kiosk.window, "back")  # "Retour" on the first step offers to leave
+    assert kiosk.window.overlay.kind == "confirm-quit"
+    driving.click(kiosk.window, "cancel-quit")
+    assert kiosk.window.current_screen == "question" and kiosk.app.session is not None
+    driving.click(kiosk.window, "quit")
+    driving.click(kiosk.window, "confirm-quit")
+    assert kiosk.window.current_screen == "wiped" and kiosk.app.session is None
+    assert kiosk.app.store.outbox() == []
+
+
+def test_invalid_answer_is_explained_and_the_step_stays(kiosk: Kiosk) -> None:
+    driving.click(kiosk.window, f"demarche:{journey.DEMARCHE}")
+    driving.click(kiosk.window, "continue")  # nothing chosen
+    assert "Choisissez une des réponses proposées." in texts(kiosk)
+    driving.click(kiosk.window, "option:perte")
+    driving.click(kiosk.window, "continue")
+    driving.type_text(kiosk.window, "day", "31")
+    driving.type_text(kiosk.window, "month", "02")
+    driving.type_text(kiosk.window, "year", "2024")
+    driving.click(kiosk.window, "continue")
+    assert "Cette date n'existe pas. Vérifiez le jour et le mois." in texts(kiosk)
+    assert kiosk.app.session is not None and kiosk.app.session.current == "date_faits"
+
+
+def test_editing_from_the_recap_returns_to_the_recap(kiosk: Kiosk) -> None:
+    walk_to_recap(kiosk.driver)
+    driving.click(kiosk.window, "edit:email")
+    assert kiosk.window.current_screen == "question"
+    assert driving.visible_widget(kiosk.window, "input").text() == EMAIL  # type: ignore[attr-defined]
+    driving.type_text(kiosk.window, "input", "autre.adresse@exemple.fr")
+    driving.click(kiosk.window, "continue")
+    assert kiosk.window.current_screen == "recap"
+    assert "autre.adresse@exemple.fr" in texts(kiosk)
+
+
+def test_changing_motif_to_vol_asks_for_the_declaration_de_vol(kiosk: Kiosk) -> None:
+    walk_to_recap(kiosk.driver)
+    driving.click(kiosk.window, "edit:motif")
+    driving.click(kiosk.window, "option:vol")
+    driving.click(kiosk.window, "continue")
+    # A new required pièce applies: the journey goes on until it is scanned.
+    assert kiosk.window.current_screen in ("question", "piece")
+    session = kiosk.app.session
+    assert session is not None
+    assert [s.id for s in session.missing()] == ["declaration_vol"]
+    assert "timbre_fiscal" not in session.answers  # the "perte" answer is pruned
+
+
+def test_scanner_unplugged_is_explained_and_nothing_is_lost(
+    make_kiosk: Callable[..., Kiosk],
+) -> None:
+    kiosk = make_kiosk(simulator={"scanner_unplugged": True})
+    driving.click(kiosk.window, f"demarche:{journey.DEMARCHE}")
+    for step_id, actions in journey.STEPS:
+        if step_id == "piece_identite":
+            break
+        for action in actions:
+            journey.perform(kiosk.driver, action)
+    driving.click(kiosk.window, "scan")
+    kiosk.driver.wait_until(lambda: kiosk.window.overlay.kind == "scan-error")
+    assert "Le scanner ne répond pas" in texts(kiosk)
+    assert not any("Traceback" in t for t in texts(kiosk))
+    driving.click(kiosk.window, "message-ok")
+    session = kiosk.app.session
+    assert session is not None and session.answer_of("nom_naissance") == NOM
+    assert kiosk.window.current_screen == "piece"
+    assert not driving.visible_widget(kiosk.window, "continue").isEnabled()
+
+
+def test_paper_out_still_seals_once_and_says_so(kiosk: Kiosk, qtbot: QtBot) -> None:
+    kiosk.app.devices.faults["printer"].sticky = "paper_out"
+    walk_to_recap(kiosk.driver)
+    driving.click(kiosk.window, "send")
+    qtbot.waitUntil(lambda: kiosk.window.current_screen == "receipt", timeout=10_000)
+    shown = " ".join(texts(kiosk))
+    assert "L'imprimante n'a plus de papier" in shown
+    assert "le reçu n'a pas pu être imprimé" in shown
+    assert len(kiosk.app.store.outbox()) == 1
+    assert not list((kiosk.data_dir / "printer").glob("*.escpos"))
+
+
+def test_a_bug_returns_home_with_a_plain_message(kiosk: Kiosk, qtbot: QtBot) -> None:
+    def broken_scan(piece_id: str, cancel: object) -> Future[list[object]]:
+        failed: Future[list[object]] = Future()
+        failed.set_exception(RuntimeError("simulated bug"))
+        return failed
+
+    kiosk.app.scan = broken_scan  # type: ignore[assignment, method-assign]
+    walk = [a for step, actions in journey.STEPS[:9] for a in actions]
+    driving.click(kiosk.window, f"demarche:{journey.DEMARCHE}")
+    for action in walk:
+        journey.perform(kiosk.driver, action)
+    driving.click(kiosk.window, "scan")
+    qtbot.waitUntil(lambda: kiosk.window.overlay.kind == "error", timeout=5_000)
+    assert "Un problème est survenu" in texts(kiosk)
+    assert not any("simulated bug" in t or "Traceback" in t for t in texts(kiosk))
+    assert kiosk.app.session is None

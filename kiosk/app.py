@@ -166,7 +166,13 @@ class KioskApp:
         reseals anything: the deposit completes with ``print_error`` set.
         """
         submission = self.submission_for(session)
-        pieces = {step.id: len(session.pages(step.id)) for step in session.demarche.steps}
+        # Only the pièces that are sealed: pages of a pièce whose step no longer applies (the
+        # usager changed an earlier answer) stay out of the dossier, so off the receipt too.
+        pieces = {
+            step.id: len(session.pages(step.id))
+            for step in session.engine.applicable_steps(session.answers)
+            if isinstance(step, PieceStep)
+        }
         result: Future[Deposit] = Future()
         code = self.config["kiosk.code"]
 

@@ -5,19 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from kiosk.app import KioskApp
-from kiosk.catalog import BUNDLED_DIR, load_catalog
+from kiosk.catalog import BUNDLED_DIR, Catalog, load_catalog
 from kiosk.config import Config
 from kiosk.devices import build_devices
 from offline_cache import Store
 
 
-def build_app(config: Config, synchronous_devices: bool = False) -> KioskApp:
-    catalog_dir = Path(config["kiosk.catalog_dir"] or BUNDLED_DIR)
+def build_app(
+    config: Config, catalog: Catalog | None = None, synchronous_devices: bool = False
+) -> KioskApp:
+    """Open the store and the devices; ``catalog`` is loaded here when not given."""
+    if catalog is None:
+        catalog = load_catalog(Path(config["kiosk.catalog_dir"] or BUNDLED_DIR))
     config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     store = Store.open(config.data_dir)
-    return KioskApp(
-        config,
-        load_catalog(catalog_dir),
-        store,
-        build_devices(config, synchronous=synchronous_devices),
-    )
+    return KioskApp(config, catalog, store, build_devices(config, synchronous=synchronous_devices))

@@ -39,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
         help="(mesures) quitter dès que l'accueil est affiché",
     )
     parser.add_argument(
+        "--exit-when-ready",
+        action="store_true",
+        help="(mesures) quitter dès que la borne est prête (stockage et appareils ouverts)",
+    )
+    parser.add_argument(
         "command",
         nargs="?",
         default="run",
@@ -80,16 +85,12 @@ def main(argv: list[str] | None = None) -> int:
         LOG, "kiosk.starting", version=__version__, demo=config.demo, path=str(config.data_dir)
     )
 
-    from kiosk.bootstrap import build_app
-    from offline_cache import StoreError
-
-    try:
-        app = build_app(config)
-    except StoreError as exc:
-        print(f"Stockage local inutilisable : {exc}", file=sys.stderr)
-        return 3
-
     # Imported last: the toolkit is the only part that needs a display.
     from ui.main import run_ui
 
-    return run_ui(app, control_socket=args.control_socket, exit_after_paint=args.exit_after_paint)
+    return run_ui(
+        config,
+        control_socket=args.control_socket,
+        exit_after_paint=args.exit_after_paint,
+        exit_when_ready=args.exit_when_ready,
+    )

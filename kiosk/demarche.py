@@ -196,11 +196,10 @@ def _parse_step(raw: Any, path: str, earlier: Mapping[str, Step]) -> Step:
     step: Step
     if kind == "piece":
         examples = reader.get("examples", list, default=[])
-        step = PieceStep(
-            **common,
-            examples=tuple(str(e) for e in examples),
-            max_pages=reader.get("max_pages", int, default=4),
-        )
+        max_pages = reader.get("max_pages", int, default=4)
+        if max_pages < 1:  # a pièce that takes no page could never be deposited
+            raise DemarcheFormatError(f"{path}.max_pages", "must be at least 1")
+        step = PieceStep(**common, examples=tuple(str(e) for e in examples), max_pages=max_pages)
     elif kind == "question":
         step = _parse_question(reader, path, common)
     else:
@@ -233,17 +232,24 @@ def _parse_question(reader: _Reader, path: str, common: dict[str, Any]) -> Quest
         if bounds[key]:
             try:
                 resolve_date_bound(bounds[key], dt.date(2000, 1, 1))
-            except ValueError:
+            except (ValueError, OverflowError):  # "-99999999d" overflows the date range
                 raise DemarcheFormatError(
                     f"{path}.{key}", "use today, -18y, +30d or YYYY-MM-DD"
                 ) from None
+    min_length = reader.get("min_length", int, default=0)
+    max_length = reader.get("max_length", int, default=0)
+    if min_length < 0 or max_length < 0 or (max_length and min_length > max_length):
+        # Such a question could never be answered.
+        raise DemarcheFormatError(
+            f"{path}.min_length", "lengths must be >= 0 and min_length <= max_length"
+        )
     return Question(
         **common,
         type=field_type,
         options=options,
         placeholder=reader.get("placeholder", str, default=""),
-        min_length=reader.get("min_length", int, default=0),
-        max_length=reader.get("max_length", int, default=0),
+        min_length=min_length,
+        max_length=max_length,
         pattern=pattern,
         pattern_message=reader.get("pattern_message", str, default=""),
         range_message=reader.get("range_message", str, default=""),

@@ -29,8 +29,17 @@ class FormEngine:
         self._today = today
 
     def applicable_steps(self, answers: Mapping[str, Any]) -> list[Step]:
-        # Conditions only refer to earlier questions, so one pass in order is enough.
-        return [step for step in self.demarche.steps if step.applies(answers)]
+        # Conditions only refer to earlier questions, so one pass in order is enough, as long
+        # as a condition sees only the answers of questions that still apply themselves (a
+        # stale answer of a hidden question must not keep its own dependants visible).
+        steps: list[Step] = []
+        visible: dict[str, Any] = {}
+        for step in self.demarche.steps:
+            if step.applies(visible):
+                steps.append(step)
+                if step.id in answers:
+                    visible[step.id] = answers[step.id]
+        return steps
 
     def first_step(self, answers: Mapping[str, Any]) -> Step:
         return self.applicable_steps(answers)[0]

@@ -108,3 +108,12 @@ def unexpected() -> UserMessage:
         _("Retour à l'accueil"),
         "error",
     )
+
+
+def out_of_service() -> UserMessage:
+    return UserMessage(
+        _("La borne est momentanément indisponible"),
+        _("Adressez-vous au médiateur numérique ou à l'accueil. Merci de votre compréhension."),
+        "",
+        "error",
+    )

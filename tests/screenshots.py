@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 from tests.support.inprocess import demo_app, pump_until, widget_driver
 from tests.support.journey import DEMARCHE, walk_to_recap
 from ui import driving
-from ui.main import create_window
+from ui.main import window_for
 from ui.window import KioskWindow
 
 SIZE = (1280, 800)
@@ -37,7 +37,7 @@ def main() -> int:
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory(prefix="kiosk-shots-") as data:
         app = demo_app(Path(data))
-        window = create_window(app, qt_app)  # type: ignore[arg-type]
+        window = window_for(app, qt_app)
         window.resize(*SIZE)
         window.show()
         driver = widget_driver(window, pump_until)

@@ -1,19 +1,31 @@
-"""Starting the Qt side: application, window, input watch, crash recovery."""
+"""Starting the Qt side: application, window, input watch, crash recovery.
+
+Start-up paints the home screen first, then assembles the application (store, devices, the
+other screens) in the next turn of the event loop: an usager sees the kiosk as early as
+possible, and a store that cannot open shows an out-of-service screen instead of a crash loop.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from kiosk.app import KioskApp
+from kiosk.catalog import BUNDLED_DIR, Catalog, load_catalog
+from kiosk.config import Config
 from kiosk.jsonlog import log_event
 from ui.theme import apply_theme
 from ui.window import KioskWindow
+
+if TYPE_CHECKING:
+    from kiosk.app import KioskApp
 
 LOG = logging.getLogger("ui")
 _INPUT_EVENTS = {
@@ -39,12 +51,22 @@ class InputWatch(QObject):
         return False
 
 
-def create_window(app: KioskApp, qt_app: QApplication) -> KioskWindow:
+def create_window(
+    qt_app: QApplication, config: Config, catalog: Catalog, app: KioskApp | None = None
+) -> KioskWindow:
+    """The themed window on its home screen; attached to ``app`` when one is given."""
     apply_theme(qt_app)
-    window = KioskWindow(app)
+    window = KioskWindow(config, catalog)
     qt_app.installEventFilter(InputWatch(window))
     window.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+    if app is not None:
+        window.attach(app)
     return window
+
+
+def window_for(app: KioskApp, qt_app: QApplication) -> KioskWindow:
+    """The window of an already assembled application (tests, tools)."""
+    return create_window(qt_app, app.config, app.catalog, app)
 
 
 def _install_excepthook(window: KioskWindow) -> None:
@@ -59,13 +81,8 @@ def _install_excepthook(window: KioskWindow) -> None:
     sys.excepthook = hook
 
 
-def run_ui(app: KioskApp, control_socket: str | None = None, exit_after_paint: bool = False) -> int:
-    started = time.monotonic()
-    qt_app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(qt_app, QApplication)
-    window = create_window(app, qt_app)
-    _install_excepthook(window)
-    if app.config["ui.fullscreen"]:
+def _show(window: KioskWindow, config: Config) -> None:
+    if config["ui.fullscreen"]:
         window.setWindowFlags(
             Qt.WindowType.FramelessWindowHint
             | Qt.WindowType.WindowStaysOnTopHint
@@ -75,28 +92,57 @@ def run_ui(app: KioskApp, control_socket: str | None = None, exit_after_paint: b
     else:
         window.resize(1280, 800)
         window.show()
-    server = None
-    if control_socket:
-        from ui.control import ControlServer
 
-        server = ControlServer(window, control_socket)
+
+def run_ui(
+    config: Config,
+    control_socket: str | None = None,
+    exit_after_paint: bool = False,
+    exit_when_ready: bool = False,
+) -> int:
+    started = time.monotonic()
+    qt_app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(qt_app, QApplication)
+    catalog = load_catalog(Path(config["kiosk.catalog_dir"] or BUNDLED_DIR))
+    window = create_window(qt_app, config, catalog)
+    _install_excepthook(window)
+    _show(window, config)
+    closers: list[Callable[[], None]] = []  # what to close at exit (also keeps it alive)
+
+    def since_start() -> int:
+        return round((time.monotonic() - started) * 1000)
 
     def painted() -> None:
-        log_event(
-            LOG,
-            "kiosk.ready",
-            screen=window.current_screen,
-            duration_ms=round((time.monotonic() - started) * 1000),
-        )
+        log_event(LOG, "kiosk.painted", screen=window.current_screen, duration_ms=since_start())
         if exit_after_paint:
+            qt_app.quit()
+            return
+        QTimer.singleShot(0, assemble)
+
+    def assemble() -> None:
+        from kiosk.bootstrap import build_app
+        from offline_cache import StoreError
+
+        try:
+            app = build_app(config, catalog)
+        except StoreError as exc:
+            log_event(LOG, "kiosk.out_of_service", logging.ERROR, code=exc.code)
+            window.out_of_service()
+            return
+        closers.extend((app.devices.shutdown, app.store.close))
+        window.attach(app)
+        log_event(LOG, "kiosk.ready", duration_ms=since_start())
+        if control_socket:
+            from ui.control import ControlServer
+
+            closers.insert(0, ControlServer(window, control_socket).close)
+        if exit_when_ready:
             qt_app.quit()
 
     # A zero-delay timer fires once the event loop has processed the first paint.
     QTimer.singleShot(0, painted)
     code = qt_app.exec()
-    if server is not None:
-        server.close()
-    app.devices.shutdown()
-    app.store.close()
+    for close in closers:
+        close()
     log_event(LOG, "kiosk.stopped", code=code)
     return int(code)

@@ -3,19 +3,26 @@
 Screens only display and emit intents; this controller asks the core (``KioskApp``) to act
 and decides which screen comes next. Slow work (scan, seal, print) runs on workers and comes
 back through ``TaskRelay``, so the GUI thread never waits on a device or the disk.
+
+The window is built in two stages so that the home screen is painted as early as possible:
+``KioskWindow(config, catalog)`` needs only the configuration and the démarche titles;
+``attach(app)`` then brings the store, the devices and the other screens (``ui.main`` calls
+it right after the first paint; a tap in between waits in the event queue).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from drivers.cancel import CancelToken
 from drivers.errors import DeviceError
-from kiosk.app import Deposit, KioskApp
+from kiosk.catalog import Catalog
+from kiosk.config import Config
 from kiosk.demarche import PieceStep, Question
 from kiosk.i18n import _
 from kiosk.idle import IdlePhase
@@ -23,20 +30,20 @@ from kiosk.jsonlog import log_event
 from kiosk.messages import (
     UserMessage,
     for_device_error,
+    out_of_service,
     storage_failed,
     unexpected,
     unreadable_scan,
 )
-from kiosk.pieces import PageImage, UnreadableImage
-from kiosk.session import RECAP, Session
+from kiosk.pieces import UnreadableImage
 from ui.overlay import Choice, Overlay
 from ui.screens.home import HomeScreen
-from ui.screens.piece import PieceScreen
-from ui.screens.question import QuestionScreen
-from ui.screens.recap import RecapScreen
-from ui.screens.receipt import ReceiptScreen
-from ui.screens.wiped import WipedScreen
 from ui.tasks import TaskRelay
+
+if TYPE_CHECKING:
+    from kiosk.app import Deposit, KioskApp
+    from kiosk.pieces import PageImage
+    from kiosk.session import Session
 
 LOG = logging.getLogger("ui.window")
 IDLE_POLL_MS = 250
@@ -46,19 +53,43 @@ WIPED_SCREEN_MS = 2500
 class KioskWindow(QWidget):
     screen_changed = Signal(str)
 
-    def __init__(self, app: KioskApp) -> None:
+    def __init__(self, config: Config, catalog: Catalog) -> None:
         super().__init__()
         self.setObjectName("window")
-        self.app = app
+        self.config = config
+        self._app: KioskApp | None = None
         self.tasks = TaskRelay()
         self._return_to_recap = False
         self._scan_cancel: CancelToken | None = None
-        self._build_screens()
+        self.home = HomeScreen(catalog.demarches, config["kiosk.site_name"])
+        self.home.demarche_chosen.connect(self.start)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.home)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
         self.overlay = Overlay(self)
         self._idle_timer = self._timer(self._check_idle, single_shot=False)
-        self._idle_timer.start(IDLE_POLL_MS)
         self._receipt_timer = self._timer(lambda: self.finish("finished"))
         self._wiped_timer = self._timer(lambda: self.show_screen(self.home))
+
+    @property
+    def app(self) -> KioskApp:
+        if self._app is None:
+            raise RuntimeError("the window is not attached to the application yet")
+        return self._app
+
+    def attach(self, app: KioskApp) -> None:
+        """Second stage: the application is assembled; build the journey's screens."""
+        self._app = app
+        self._build_journey_screens()
+        self._idle_timer.start(IDLE_POLL_MS)
+
+    def out_of_service(self) -> None:
+        """The application could not be assembled (store unusable): say so, take no démarche."""
+        self.home.setEnabled(False)
+        message = out_of_service()
+        self.overlay.present("out-of-service", message.title, message.body, [])
 
     def _timer(self, action: Callable[[], None], single_shot: bool = True) -> QTimer:
         timer = QTimer(self)
@@ -66,22 +97,22 @@ class KioskWindow(QWidget):
         timer.timeout.connect(action)
         return timer
 
-    def _build_screens(self) -> None:
-        config = self.app.config
-        self.home = HomeScreen(self.app.catalog.demarches, config["kiosk.site_name"])
+    def _build_journey_screens(self) -> None:
+        # Imported here: these modules and their widgets are not needed to paint the home.
+        from ui.screens.piece import PieceScreen
+        from ui.screens.question import QuestionScreen
+        from ui.screens.recap import RecapScreen
+        from ui.screens.receipt import ReceiptScreen
+        from ui.screens.wiped import WipedScreen
+
         self.question = QuestionScreen()
         self.piece = PieceScreen()
         self.recap = RecapScreen()
         self.receipt = ReceiptScreen()
         self.wiped = WipedScreen()
-        self.stack = QStackedWidget()
-        for screen in (self.home, self.question, self.piece, self.recap, self.receipt, self.wiped):
+        for screen in (self.question, self.piece, self.recap, self.receipt, self.wiped):
             self.stack.addWidget(screen)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.stack)
 
-        self.home.demarche_chosen.connect(self.start)
         for frame in (self.question, self.piece, self.recap):
             frame.header.quit_requested.connect(self.confirm_quit)
             frame.footer.back_clicked.connect(self.back)
@@ -149,6 +180,8 @@ class KioskWindow(QWidget):
         self.advance()
 
     def advance(self) -> None:
+        from kiosk.session import RECAP  # loaded with the application, not before the home
+
         session = self._session()
         session.go_next()
         if self._return_to_recap and not session.missing():
@@ -276,7 +309,7 @@ class KioskWindow(QWidget):
         return self.tasks.busy
 
     def _check_idle(self) -> None:
-        if self.app.session is None:
+        if self._app is None or self._app.session is None:
             return
         if self.busy:
             self.app.idle.touch()  # waiting on a device or the disk is not being idle

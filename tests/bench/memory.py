@@ -19,7 +19,7 @@ import ui.window
 from tests.support.inprocess import demo_app, pump_until, widget_driver
 from tests.support.journey import walk_to_recap
 from ui import driving
-from ui.main import create_window
+from ui.main import window_for
 
 WARMUP_SESSIONS = 10
 SESSIONS = 500
@@ -47,7 +47,7 @@ def measure(sessions: int = SESSIONS) -> dict[str, float]:
     ui.window.WIPED_SCREEN_MS = 1  # the 2.5 s farewell screen is not what is measured
     with tempfile.TemporaryDirectory() as data:
         app = demo_app(Path(data), scanner={"resolution_dpi": SCAN_DPI})
-        window = create_window(app, qt_app)
+        window = window_for(app, qt_app)
         window.resize(1280, 800)
         window.show()
         driver = widget_driver(window, pump_until)

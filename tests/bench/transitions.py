@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QStackedWidget
 from tests.support.inprocess import demo_app, pump_until, widget_driver
 from tests.support.journey import walk_to_recap
 from ui import driving
-from ui.main import create_window
+from ui.main import window_for
 
 TRANSITIONS = 200
 TARGET_MS = 17.0
@@ -41,7 +41,7 @@ def _timed(action: Callable[[], None], repaint: Callable[[], None]) -> float:
 def measure_kiosk(qt_app: QApplication) -> list[float]:
     with tempfile.TemporaryDirectory() as data:
         app = demo_app(Path(data))
-        window = create_window(app, qt_app)
+        window = window_for(app, qt_app)
         window.resize(1280, 800)
         window.show()
         walk_to_recap(widget_driver(window, pump_until))  # every answer is now filled in

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from kiosk.app import KioskApp
 from tests.support.inprocess import demo_app, widget_driver
 from tests.support.journey import Driver
-from ui.main import create_window
+from ui.main import window_for
 from ui.window import KioskWindow
 
 
@@ -31,7 +31,7 @@ def make_kiosk(qtbot: QtBot, qapp: object, tmp_path: Path) -> Iterator[Callable[
     def make(**settings: dict[str, object]) -> Kiosk:
         data_dir = tmp_path / f"data{len(built)}"
         app = demo_app(data_dir, **settings)
-        window = create_window(app, qapp)  # type: ignore[arg-type]
+        window = window_for(app, qapp)  # type: ignore[arg-type]
         qtbot.addWidget(window)
         window.resize(1280, 800)
         window.show()

@@ -1,11 +1,16 @@
-"""The ``kiosk`` command: start the kiosk, or help IT staff check its configuration."""
+"""The ``kiosk`` command's arguments, configuration and IT sub-commands, without a toolkit.
+
+The console script is ``ui.launcher:main``, which passes ``main_with`` the function that
+starts the screen: the core never imports the UI layer.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
-import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk import __version__
@@ -13,6 +18,16 @@ from kiosk.config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config, 
 from kiosk.jsonlog import configure, log_event
 
 LOG = logging.getLogger("kiosk")
+
+
+@dataclass(frozen=True)
+class LaunchOptions:
+    control_socket: str | None
+    exit_after_paint: bool
+    exit_when_ready: bool
+
+
+StartUi = Callable[[Config, LaunchOptions], int]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,12 +71,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def _load(args: argparse.Namespace) -> Config:
     if args.demo:
+        import tempfile  # only the demo needs it; start-up time matters
+
         data_dir = Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
         return load_config(args.config, demo=True, demo_data_dir=data_dir)
     return load_config(args.config or DEFAULT_CONFIG_PATH)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main_with(start_ui: StartUi, argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "config-reference":
         print(reference())
@@ -85,12 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         LOG, "kiosk.starting", version=__version__, demo=config.demo, path=str(config.data_dir)
     )
 
-    # Imported last: the toolkit is the only part that needs a display.
-    from ui.main import run_ui
-
-    return run_ui(
+    return start_ui(
         config,
-        control_socket=args.control_socket,
-        exit_after_paint=args.exit_after_paint,
-        exit_when_ready=args.exit_when_ready,
+        LaunchOptions(args.control_socket, args.exit_after_paint, args.exit_when_ready),
     )

@@ -58,7 +58,9 @@ install_python_packages() {
   fi
   echo "==> pip: installing the kiosk and its development tools"
   .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-  .venv/bin/python -m pip install -q -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
+  # "compat" editable mode: a plain path entry instead of an import hook that costs ~15 ms at
+  # every start of the kiosk.
+  .venv/bin/python -m pip install -q -e ".[dev]" --config-settings editable_mode=compat 2>&1 | grep -v "^WARNING: Location" || true
   .venv/bin/python -c "import kiosk, PySide6.QtWidgets, cv2, escpos" # fail loudly if pip failed
 }
 

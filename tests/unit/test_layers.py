@@ -86,13 +86,7 @@ def layer_files(layer: str) -> list[Path]:
 
 # Known exceptions, each a (file, imported module) pair with its reason. Keep this short: a new
 # entry is a design decision, not a way to make the test pass.
-ALLOWED_EXCEPTIONS: dict[tuple[str, str], str] = {
-    # The ``kiosk`` command is the composition root: after building the Qt-free app it hands
-    # it to the toolkit, importing ui lazily inside main(). DESIGN.md puts the CLI entry point
-    # in kiosk/ and also says kiosk never imports ui; moving the entry point above ui (and the
-    # console script, packaging and e2e with it) would remove this exception.
-    ("kiosk/cli.py", "ui.main"): "composition root launches the UI",
-}
+ALLOWED_EXCEPTIONS: dict[tuple[str, str], str] = {}
 
 
 def tree_violations(layer: str) -> list[str]:

@@ -12,7 +12,9 @@ import json
 import logging
 import sys
 import time
+import traceback
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 ALLOWED_FIELDS = frozenset(
@@ -69,13 +71,19 @@ class JsonLineFormatter(logging.Formatter):
         }
         entry.update(getattr(record, _FIELDS_ATTR, {}))
         if not hasattr(record, _EVENT_ATTR):
-            # Library messages (Qt, sqlite recovery...) keep their text; they carry no
-            # usager data because the application never formats answers into messages.
+            # Library messages (store recovery...) keep their text; they carry no usager
+            # data because the application never formats answers into messages.
             entry["message"] = record.getMessage()
         if record.exc_info and record.exc_info[0] is not None:
             entry["error_type"] = record.exc_info[0].__name__
-            entry["traceback"] = self.formatException(record.exc_info)
+            entry["traceback"] = _frames(record.exc_info[2])
         return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def _frames(tb: TracebackType | None) -> list[str]:
+    """Where the error happened, frame by frame, without the exception's message: a message
+    may quote a value (``KeyError('Dupont')``), and values are personal data."""
+    return [f"{f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(tb)]
 
 
 def configure(level: str, log_file: Path | None) -> None:

@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtWidgets import QApplication
 
@@ -41,7 +42,7 @@ def _settle() -> float:
     return rss_mb()
 
 
-def measure(sessions: int = SESSIONS) -> dict[str, float]:
+def measure(sessions: int = SESSIONS) -> dict[str, Any]:
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(qt_app, QApplication)
     ui.window.WIPED_SCREEN_MS = 1  # the 2.5 s farewell screen is not what is measured
@@ -52,6 +53,7 @@ def measure(sessions: int = SESSIONS) -> dict[str, float]:
         window.show()
         driver = widget_driver(window, pump_until)
         after_warmup = 0.0
+        trajectory: list[tuple[int, float]] = []
         started = time.monotonic()
         for done in range(1, sessions + 1):
             walk_to_recap(driver)
@@ -61,6 +63,8 @@ def measure(sessions: int = SESSIONS) -> dict[str, float]:
             pump_until(lambda: window.current_screen == "home")
             if done == WARMUP_SESSIONS:
                 after_warmup = _settle()
+            if done % 100 == 0:
+                trajectory.append((done, _settle()))
         final = _settle()
         elapsed = time.monotonic() - started
         stored = len(app.store.outbox())
@@ -68,7 +72,14 @@ def measure(sessions: int = SESSIONS) -> dict[str, float]:
         app.store.close()
     if stored != sessions:
         raise AssertionError(f"{stored} dossiers stored for {sessions} sessions")
-    return {"after_warmup": after_warmup, "final": final, "seconds": elapsed}
+    return {
+        "after_warmup": after_warmup,
+        "final": final,
+        "seconds": elapsed,
+        # Growth over the second half: near zero when the growth is caches filling, not a leak.
+        "second_half": final - dict(trajectory).get(sessions // 2 // 100 * 100, final),
+        "trajectory": trajectory,
+    }
 
 
 def report() -> str:
@@ -78,8 +89,11 @@ def report() -> str:
     return (
         f"memory: RSS after {WARMUP_SESSIONS} sessions {r['after_warmup']:.1f} MB (reference), "
         f"after {SESSIONS} {r['final']:.1f} MB, growth {growth:+.1f} MB "
-        f"({growth / r['after_warmup']:+.1%} of the reference); target <= {TARGET_MB} MB {verdict} "
-        f"[{r['seconds']:.0f} s]"
+        f"({growth / r['after_warmup']:+.1%} of the reference); "
+        f"target <= {TARGET_MB} MB {verdict}; "
+        f"second half {r['second_half']:+.1f} MB; RSS every 100 sessions: "
+        + ", ".join(f"{mb:.0f}" for _, mb in r["trajectory"])
+        + f" MB [{r['seconds']:.0f} s]"
     )
 
 

@@ -36,12 +36,18 @@ MANIFEST_FORMAT = 1
 
 @dataclass(frozen=True)
 class Deposit:
-    """The end of a démarche: sealed (always), then printed or not."""
+    """A sealed dossier and the usager's receipt for it."""
 
     sealed: SealedSubmission
     receipt: ReceiptDocument
+
+
+@dataclass(frozen=True)
+class PrintOutcome:
+    """One attempt at printing a receipt: what was sent, or why it could not be."""
+
     printed: PrintResult | None
-    print_error: DeviceError | None
+    error: DeviceError | None
 
 
 SessionListener = Callable[[str, Session], None]  # (event, session): "started" | "ended"
@@ -159,27 +165,26 @@ class KioskApp:
             files=tuple(files),
         )
 
-    def deposit(self, session: Session) -> Future[Deposit]:
-        """Seal the dossier (one store transaction), then print the receipt.
+    def seal(self, session: Session) -> Future[SealedSubmission]:
+        """Seal the dossier on the store's worker: files and outbox row in one transaction.
 
-        The receipt is printed only after the commit; a print failure never unseals or
-        reseals anything: the deposit completes with ``print_error`` set.
+        Nothing else happens there: the session is marked sealed and the receipt built by
+        ``record_sealed`` on the caller's thread, and printed by ``print_receipt`` after.
         """
         submission = self.submission_for(session)
-        # Only the pièces that are sealed: pages of a pièce whose step no longer applies (the
-        # usager changed an earlier answer) stay out of the dossier, so off the receipt too.
-        pieces = {
-            step.id: len(session.pages(step.id))
-            for step in session.engine.applicable_steps(session.answers)
-            if isinstance(step, PieceStep)
-        }
-        result: Future[Deposit] = Future()
         code = self.config["kiosk.code"]
+        sealing = self.devices.run(
+            "store",
+            self.store.seal,
+            submission,
+            lambda seq: make_dossier_number(code, seq),
+            # Keyed by the code the numbers are made of: renaming a kiosk keeps its sequence.
+            f"dossier_sequence:{code}",
+        )
 
-        def sealed_done(sealing: Future[SealedSubmission]) -> None:
-            try:
-                sealed = sealing.result()
-            except BaseException as error:
+        def failed(done: Future[SealedSubmission]) -> None:
+            error = done.exception()
+            if error is not None:
                 log_event(
                     LOG,
                     "session.seal_failed",
@@ -187,32 +192,39 @@ class KioskApp:
                     session_id=session.id,
                     error_type=type(error).__name__,
                 )
-                result.set_exception(error)
-                return
-            if session.state is SessionState.ACTIVE:
-                session.mark_sealed()
-            log_event(
-                LOG,
-                "session.sealed",
-                session_id=session.id,
-                submission_id=sealed.submission_id,
-                dossier_number=sealed.dossier_number,
-                demarche_id=sealed.demarche_id,
-            )
-            try:
-                receipt = self._receipt(session.demarche, sealed, pieces)
-            except Exception as error:
-                result.set_exception(error)
-                return
-            printing = self.devices.run("printer", self.devices.printer.print_receipt, receipt)
-            printing.add_done_callback(
-                lambda done: result.set_result(self._printed(sealed, receipt, done))
-            )
 
-        self.devices.run(
-            "store", self.store.seal, submission, lambda seq: make_dossier_number(code, seq)
-        ).add_done_callback(sealed_done)
-        return result
+        sealing.add_done_callback(failed)
+        return sealing
+
+    def record_sealed(self, session: Session, sealed: SealedSubmission) -> Deposit:
+        """The dossier is committed: mark the session sealed and build the usager's receipt."""
+        if session.state is SessionState.ACTIVE:
+            session.mark_sealed()
+        log_event(
+            LOG,
+            "session.sealed",
+            session_id=session.id,
+            submission_id=sealed.submission_id,
+            dossier_number=sealed.dossier_number,
+            demarche_id=sealed.demarche_id,
+        )
+        # Only the pièces that are sealed: pages of a pièce whose step no longer applies (the
+        # usager changed an earlier answer) stay out of the dossier, so off the receipt too.
+        pieces = {
+            step.id: len(session.pages(step.id))
+            for step in session.engine.applicable_steps(session.answers)
+            if isinstance(step, PieceStep)
+        }
+        return Deposit(sealed, self._receipt(session.demarche, sealed, pieces))
+
+    def print_receipt(self, deposit: Deposit) -> Future[PrintOutcome]:
+        """Print on the printer's worker; never fails: a problem comes back as ``error``."""
+        outcome: Future[PrintOutcome] = Future()
+        printing = self.devices.run("printer", self.devices.printer.print_receipt, deposit.receipt)
+        printing.add_done_callback(
+            lambda done: outcome.set_result(self._printed(deposit.sealed, done))
+        )
+        return outcome
 
     def _receipt(
         self, demarche: Demarche, sealed: SealedSubmission, pieces: dict[str, int]
@@ -227,13 +239,11 @@ class KioskApp:
             follow_url=self.config["receipt.follow_url"],
         )
 
-    def _printed(
-        self, sealed: SealedSubmission, receipt: ReceiptDocument, printing: Future[PrintResult]
-    ) -> Deposit:
+    def _printed(self, sealed: SealedSubmission, printing: Future[PrintResult]) -> PrintOutcome:
         error = printing.exception()
         if error is None:
             log_event(LOG, "receipt.printed", submission_id=sealed.submission_id)
-            return Deposit(sealed, receipt, printing.result(), None)
+            return PrintOutcome(printing.result(), None)
         if not isinstance(error, DeviceError):
             # A bug in a driver must not turn a sealed dossier into an error screen.
             LOG.error("receipt printing crashed", exc_info=error)
@@ -245,4 +255,4 @@ class KioskApp:
             submission_id=sealed.submission_id,
             code=error.code,
         )
-        return Deposit(sealed, receipt, None, error)
+        return PrintOutcome(None, error)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from kiosk.app import KioskApp
-from kiosk.catalog import BUNDLED_DIR, Catalog, load_catalog
+from kiosk.catalog import Catalog, catalog_dir, load_catalog
 from kiosk.config import Config
 from kiosk.devices import build_devices
-from offline_cache import Store
+from offline_cache import Store, StoreError
 
 
 def build_app(
@@ -16,7 +14,13 @@ def build_app(
 ) -> KioskApp:
     """Open the store and the devices; ``catalog`` is loaded here when not given."""
     if catalog is None:
-        catalog = load_catalog(Path(config["kiosk.catalog_dir"] or BUNDLED_DIR))
-    config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        catalog = load_catalog(catalog_dir(config))
+    try:
+        config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the data directory {config.data_dir}: {exc.strerror}",
+            code="io_error",
+        ) from exc
     store = Store.open(config.data_dir)
     return KioskApp(config, catalog, store, build_devices(config, synchronous=synchronous_devices))

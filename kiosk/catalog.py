@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.config import Config
 from kiosk.demarche import Demarche, DemarcheFormatError, parse_demarche
 from kiosk.jsonlog import log_event
 
@@ -47,15 +48,23 @@ def _load_file(path: Path) -> Demarche:
     return parse_demarche(data)
 
 
+def catalog_dir(config: Config) -> Path:
+    """The configured démarche directory, or the démarches shipped with the kiosk."""
+    return Path(config["kiosk.catalog_dir"] or BUNDLED_DIR)
+
+
 def load_catalog(directory: Path) -> Catalog:
     demarches: dict[str, Demarche] = {}
     disabled: list[DisabledDemarche] = []
+    if not directory.is_dir():
+        log_event(LOG, "catalog.missing", logging.ERROR, path=str(directory))
+    files: dict[str, str] = {}  # démarche id -> the file that defines it
     for path in sorted(directory.glob("*.toml")):
         try:
             demarche = _load_file(path)
             if demarche.id in demarches:
                 raise DemarcheFormatError(
-                    "id", f"{demarche.id!r} is already defined by another file"
+                    "id", f"{demarche.id!r} is already defined by {files[demarche.id]}"
                 )
         except DemarcheFormatError as exc:
             disabled.append(DisabledDemarche(path.name, exc.field, exc.reason))
@@ -80,5 +89,7 @@ def load_catalog(directory: Path) -> Catalog:
             )
             continue
         demarches[demarche.id] = demarche
-    log_event(LOG, "catalog.loaded", count=len(demarches))
+        files[demarche.id] = path.name
+    level = logging.INFO if demarches else logging.ERROR  # a kiosk with nothing to offer
+    log_event(LOG, "catalog.loaded", level, count=len(demarches), path=str(directory))
     return Catalog(tuple(demarches.values()), tuple(disabled))

@@ -79,6 +79,13 @@ def _load(args: argparse.Namespace) -> Config:
 
 
 def main_with(start_ui: StartUi, argv: list[str] | None = None) -> int:
+    try:
+        return _main(start_ui, argv)
+    except BrokenPipeError:  # `kiosk config-reference | head`: the reader left, not an error
+        return 0
+
+
+def _main(start_ui: StartUi, argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "config-reference":
         print(reference())
@@ -92,8 +99,7 @@ def main_with(start_ui: StartUi, argv: list[str] | None = None) -> int:
         )
         return 2
     if args.command == "check-config":
-        print(f"Configuration valide : {config.source}")
-        return 0
+        return check_config(config)
     if args.control_socket and not config.demo:
         print("--control-socket n'est accepté qu'avec --demo.", file=sys.stderr)
         return 2
@@ -101,8 +107,58 @@ def main_with(start_ui: StartUi, argv: list[str] | None = None) -> int:
     log_event(
         LOG, "kiosk.starting", version=__version__, demo=config.demo, path=str(config.data_dir)
     )
+    try:
+        return start_ui(
+            config,
+            LaunchOptions(args.control_socket, args.exit_after_paint, args.exit_when_ready),
+        )
+    finally:
+        if config.demo:
+            # The demo's data directory is temporary: its dossiers and receipts go with it.
+            import shutil
 
-    return start_ui(
-        config,
-        LaunchOptions(args.control_socket, args.exit_after_paint, args.exit_when_ready),
-    )
+            shutil.rmtree(config.data_dir, ignore_errors=True)
+
+
+def check_config(config: Config) -> int:
+    """What IT staff can check before restarting the kiosk: the file, the démarches, the
+    data directory. One line per finding, and a non-zero exit code if the kiosk would not
+    work as configured."""
+    from kiosk.catalog import catalog_dir, load_catalog
+
+    problems = 0
+    print(f"Configuration valide : {config.source}")
+    directory = catalog_dir(config)
+    logging.disable(logging.CRITICAL)  # the findings are printed below, plainly
+    try:
+        catalog = load_catalog(directory)
+    finally:
+        logging.disable(logging.NOTSET)
+    print(f"Démarches disponibles ({directory}) : {len(catalog.demarches)}")
+    for disabled in catalog.disabled:
+        problems += 1
+        print(
+            f"Démarche désactivée : {disabled.file} : champ « {disabled.field} » : "
+            f"{disabled.reason}"
+        )
+    if not catalog.demarches:
+        problems += 1
+        print("Aucune démarche : la borne n'aurait rien à proposer.")
+    if not _can_write_in(config.data_dir):
+        problems += 1
+        print(f"Dossier des données non accessible en écriture : {config.data_dir}")
+    return 1 if problems else 0
+
+
+def _can_write_in(directory: Path) -> bool:
+    """Try it (permissions alone lie to root): a file in the directory, or in the nearest
+    existing parent where the kiosk would create it."""
+    import tempfile
+
+    while not directory.exists() and directory != directory.parent:
+        directory = directory.parent
+    try:
+        with tempfile.TemporaryFile(dir=directory):
+            return True
+    except OSError:
+        return False

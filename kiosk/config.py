@@ -24,6 +24,9 @@ CARDREADER_BACKENDS = ("simulated",)
 KIOSK_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
+WHOLE_FILE = "(fichier)"  # the "key" of an error about the file itself
+
+
 class ConfigError(Exception):
     """A configuration problem, phrased for the IT staff who edit the file."""
 
@@ -34,7 +37,16 @@ class ConfigError(Exception):
         super().__init__(f"{source}: {key}: {reason}")
 
 
-Validator = Callable[[Any], str | None]  # returns a reason when the value is bad
+@dataclass(frozen=True)
+class Validator:
+    """A rule on a value: ``allowed`` says it to people, ``reason`` checks it."""
+
+    allowed: str
+    reason: Callable[[Any], str | None]  # a reason when the value is bad, else None
+
+
+# A key with this default has none: it must be set in the file (the demo has its own value).
+REQUIRED = None
 
 
 @dataclass(frozen=True)
@@ -44,38 +56,58 @@ class Setting:
     default: Any
     description: str
     check: Validator | None = None
+    demo_default: Any = None  # the value the demo uses for a REQUIRED key
+
+
+def _shown(value: Any) -> str:
+    return repr(value) if value == "" else str(value)
 
 
 def _one_of(*allowed: str) -> Validator:
-    def check(value: Any) -> str | None:
-        return None if value in allowed else f"must be one of {', '.join(allowed)}"
+    listed = ", ".join(_shown(a) for a in allowed)
 
-    return check
+    def reason(value: Any) -> str | None:
+        return None if value in allowed else f"valeurs permises : {listed}"
+
+    return Validator(listed, reason)
 
 
 def _range(low: float, high: float) -> Validator:
-    def check(value: Any) -> str | None:
-        return None if low <= value <= high else f"must be between {low} and {high}"
+    def reason(value: Any) -> str | None:
+        return None if low <= value <= high else f"doit être entre {low} et {high}"
 
-    return check
+    return Validator(f"de {low} à {high}", reason)
 
 
-def _kiosk_code(value: Any) -> str | None:
-    pattern = f"[{KIOSK_CODE_ALPHABET}]{{3}}"
-    if re.fullmatch(pattern, value):
+def _kiosk_code_reason(value: Any) -> str | None:
+    if re.fullmatch(f"[{KIOSK_CODE_ALPHABET}]{{3}}", value):
         return None
-    return f"must be 3 characters among {KIOSK_CODE_ALPHABET} (no 0, O, 1, I, L, U)"
+    return f"3 caractères parmi {KIOSK_CODE_ALPHABET} (ni 0, O, 1, I, L, U)"
+
+
+def _identifier_reason(value: Any) -> str | None:
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", value):
+        return None
+    return "lettres, chiffres, « . », « _ » ou « - », 64 caractères au plus"
 
 
 SCHEMA: tuple[Setting, ...] = (
-    Setting("kiosk.id", str, "demo-kiosk", "Identifiant unique de la borne (envoyé au serveur)."),
+    Setting(
+        "kiosk.id",
+        str,
+        REQUIRED,
+        "Identifiant unique de la borne dans le parc (envoyé avec chaque dossier). Obligatoire.",
+        Validator("ex. pref-69-lyon-pn1", _identifier_reason),
+        demo_default="demo-kiosk",
+    ),
     Setting(
         "kiosk.code",
         str,
-        "DEM",
+        REQUIRED,
         "Code de 3 caractères propre à la borne, en tête de chaque numéro de dossier ; "
-        "unique dans le parc, attribué par le service informatique.",
-        _kiosk_code,
+        "unique dans le parc, attribué par le service informatique. Obligatoire.",
+        Validator(f"3 caractères parmi {KIOSK_CODE_ALPHABET}", _kiosk_code_reason),
+        demo_default="DEM",
     ),
     Setting("kiosk.site_name", str, "Point numérique", "Nom du lieu imprimé sur le reçu."),
     Setting("kiosk.data_dir", str, "/var/lib/point-numerique", "Dossier des données locales."),
@@ -205,12 +237,12 @@ def _coerce(setting: Setting, value: Any, source: str) -> Any:
         raise ConfigError(
             source,
             setting.key,
-            f"expected {expected.__name__}, got {type(value).__name__} {value!r}",
+            f"type attendu : {expected.__name__}, reçu : {type(value).__name__} {value!r}",
         )
     if setting.check is not None:
-        reason = setting.check(value)
+        reason = setting.check.reason(value)
         if reason:
-            raise ConfigError(source, setting.key, f"{reason} (got {value!r})")
+            raise ConfigError(source, setting.key, f"{reason} (reçu : {value!r})")
     return value
 
 
@@ -229,8 +261,13 @@ def build_config(
     for key, value in _flatten(raw).items():
         setting = SETTINGS.get(key)
         if setting is None:
-            raise ConfigError(source, key, "unknown key (see `kiosk config-reference`)")
+            raise ConfigError(source, key, "clé inconnue (voir `kiosk config-reference`)")
         values[key] = _coerce(setting, value, source)
+    for setting in SCHEMA:
+        if values[setting.key] is REQUIRED:
+            if not demo:
+                raise ConfigError(source, setting.key, "obligatoire : à renseigner dans le fichier")
+            values[setting.key] = setting.demo_default
     if demo:
         for family in ("scanner", "camera", "printer", "cardreader"):
             values[f"{family}.backend"] = "simulated"
@@ -248,11 +285,11 @@ def load_config(path: Path | None, demo: bool = False, demo_data_dir: Path | Non
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise ConfigError(source, "-", "file not found") from None
+            raise ConfigError(source, WHOLE_FILE, "fichier introuvable") from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(source, "-", f"cannot read file: {exc}") from None
+            raise ConfigError(source, WHOLE_FILE, f"fichier illisible : {exc}") from None
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(source, "-", f"not valid TOML: {exc}") from None
+            raise ConfigError(source, WHOLE_FILE, f"TOML invalide : {exc}") from None
     return build_config(raw, source, demo, demo_data_dir)
 
 
@@ -260,5 +297,7 @@ def reference() -> str:
     """The schema as text, for `kiosk config-reference` and the docs."""
     lines = []
     for s in SCHEMA:
-        lines.append(f"{s.key} ({s.type.__name__}, défaut {s.default!r})\n    {s.description}")
+        default = "aucun : obligatoire" if s.default is REQUIRED else repr(s.default)
+        allowed = f" ; valeurs : {s.check.allowed}" if s.check is not None else ""
+        lines.append(f"{s.key} ({s.type.__name__}, défaut {default}{allowed})\n    {s.description}")
     return "\n".join(lines)

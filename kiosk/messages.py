@@ -1,8 +1,9 @@
 """Every error an usager can meet, mapped in one place to plain French and a next step.
 
 Three kinds (see DESIGN.md, practice 4): user-facing problems say what to do; environment
-problems (a device, the disk) say that a médiateur is alerted and what still works; bugs
-never show details, the session is wiped and the kiosk returns home.
+problems (a device, the disk) say what still works and to call the médiateur, who is in the
+room (an alert to the médiateur's own screen comes with the assist mode); bugs never show
+details, the session is wiped and the kiosk returns home.
 """
 
 from __future__ import annotations
@@ -18,15 +19,15 @@ class UserMessage:
     title: str
     body: str
     action: str  # the label of the button that dismisses the message
-    pictogram: str = "info"  # name of an icon in assets/icons
 
 
-_DEVICE_NAMES = {
-    "scanner": "le scanner",
-    "printer": "l'imprimante",
-    "camera": "la caméra",
-    "cardreader": "le lecteur de badge",
-}
+def _device_names() -> dict[str, str]:
+    return {
+        "scanner": _("Le scanner"),
+        "printer": _("L'imprimante"),
+        "camera": _("La caméra"),
+        "cardreader": _("Le lecteur de badge"),
+    }
 
 
 def _device_messages() -> dict[str, tuple[str, str]]:
@@ -38,7 +39,7 @@ def _device_messages() -> dict[str, tuple[str, str]]:
         ),
         "paper_jam": (
             _("Une feuille est coincée"),
-            _("N'essayez pas de la retirer vous-même : un médiateur va vous aider."),
+            _("N'essayez pas de la retirer vous-même : appelez le médiateur."),
         ),
         "cover_open": (
             _("Le capot est ouvert"),
@@ -47,17 +48,17 @@ def _device_messages() -> dict[str, tuple[str, str]]:
         "paper_out": (
             _("L'imprimante n'a plus de papier"),
             _(
-                "Votre dossier est bien enregistré. "
-                "Un médiateur va remettre du papier et imprimer votre reçu."
+                "Votre dossier est bien enregistré. Appelez le médiateur : "
+                "quand il aura remis du papier, touchez « Imprimer à nouveau »."
             ),
         ),
         "busy": (
             _("L'appareil est occupé"),
             _("Patientez quelques secondes, puis réessayez."),
         ),
-        "cancelled": (
-            _("Opération annulée"),
-            _("Vous pouvez recommencer quand vous voulez."),
+        "timeout": (
+            _("L'appareil ne répond pas"),
+            _("Réessayez dans un instant. Si cela recommence, appelez le médiateur."),
         ),
     }
 
@@ -67,13 +68,12 @@ def for_device_error(error: DeviceError, family: str) -> UserMessage:
     own ``device`` is the driver's name for it, which means nothing to an usager."""
     known = _device_messages().get(error.code)
     if known is not None:
-        return UserMessage(known[0], known[1], _("J'ai compris"), "device")
-    device = _(_DEVICE_NAMES.get(family, "l'appareil"))
+        return UserMessage(known[0], known[1], _("J'ai compris"))
+    device = _device_names().get(family, _("L'appareil"))
     return UserMessage(
-        _("{device} ne répond pas").format(device=device).capitalize(),
-        _("Un médiateur a été prévenu. Vous pouvez continuer ou lui demander de l'aide."),
+        _("{device} ne répond pas").format(device=device),
+        _("Vos réponses sont gardées. Appelez le médiateur : il peut vous aider."),
         _("J'ai compris"),
-        "device",
     )
 
 
@@ -85,7 +85,6 @@ def unreadable_scan() -> UserMessage:
             "puis numérisez-le à nouveau."
         ),
         _("Numériser à nouveau"),
-        "scan",
     )
 
 
@@ -94,19 +93,17 @@ def storage_failed() -> UserMessage:
         _("Votre dossier n'a pas pu être enregistré"),
         _(
             "Rien n'est perdu : vos réponses sont toujours là. "
-            "Appelez un médiateur, puis réessayez."
+            "Appelez le médiateur, puis réessayez."
         ),
-        _("Réessayer"),
-        "error",
+        _("J'ai compris"),
     )
 
 
 def unexpected() -> UserMessage:
     return UserMessage(
         _("Un problème est survenu"),
-        _("La borne va revenir à l'accueil. Un médiateur peut vous aider à recommencer."),
-        _("Retour à l'accueil"),
-        "error",
+        _("La borne revient à l'accueil. Le médiateur peut vous aider à recommencer."),
+        _("J'ai compris"),
     )
 
 
@@ -115,5 +112,4 @@ def out_of_service() -> UserMessage:
         _("La borne est momentanément indisponible"),
         _("Adressez-vous au médiateur numérique ou à l'accueil. Merci de votre compréhension."),
         "",
-        "error",
     )

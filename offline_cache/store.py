@@ -44,6 +44,8 @@ logger = logging.getLogger("offline_cache")
 DB_NAME = "kiosk.sqlite3"
 SPOOL_NAME = "spool"
 BUSY_TIMEOUT_MS = 5000
+# Dossier numbers already taken that sealing skips before giving up (a reset counter).
+MAX_NUMBER_ATTEMPTS = 1000
 
 _SAFE_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _MEDIA_TYPE = re.compile(r"[!-~]+/[ -~]+")
@@ -184,9 +186,17 @@ class Store:
     # -- sealing -------------------------------------------------------------------------
 
     def seal(
-        self, submission: SubmissionToSeal, number_for_sequence: Callable[[int], str]
+        self,
+        submission: SubmissionToSeal,
+        number_for_sequence: Callable[[int], str],
+        sequence_name: str | None = None,
     ) -> SealedSubmission:
         """Store a finished dossier durably and atomically, give it its dossier number.
+
+        ``sequence_name`` names the counter the number comes from (default: one per kiosk id);
+        the application keys it by what the number is made of, so renaming a kiosk does not
+        restart its numbers. A number already used (a counter reset, a restored store) is
+        skipped: the next sequence value is tried.
 
         On return the files are fsynced in ``spool/<id>/`` and the rows committed. On any
         failure nothing of this submission remains (and a first sealing of the same id is
@@ -209,7 +219,11 @@ class Store:
                         code="already_sealed",
                     )
                 self._stage(staging, staged)
-                sequence, number = self._number(conn, submission.kiosk_id, number_for_sequence)
+                sequence, number = self._number(
+                    conn,
+                    sequence_name or f"dossier_sequence:{submission.kiosk_id}",
+                    number_for_sequence,
+                )
                 sealed_at = _iso_utc(self._clock())
                 _insert(conn, submission, staged, sequence, number, sealed_at)
                 if spool.remove(final):  # no row and we hold the lock: a crash leftover
@@ -246,12 +260,28 @@ class Store:
 
     @staticmethod
     def _number(
-        conn: sqlite3.Connection, kiosk_id: str, number_for_sequence: Callable[[int], str]
+        conn: sqlite3.Connection, counter: str, number_for_sequence: Callable[[int], str]
+    ) -> tuple[int, str]:
+        for _attempt in range(MAX_NUMBER_ATTEMPTS):
+            sequence, number = Store._next_number(conn, counter, number_for_sequence)
+            if not conn.execute(
+                "SELECT 1 FROM submissions WHERE dossier_number = ?", (number,)
+            ).fetchone():
+                return sequence, number
+        raise StoreError(
+            f"dossier number {number} (sequence {sequence}) is already used, "
+            f"and so were the {MAX_NUMBER_ATTEMPTS - 1} before it",
+            code="dossier_number_conflict",
+        )
+
+    @staticmethod
+    def _next_number(
+        conn: sqlite3.Connection, counter: str, number_for_sequence: Callable[[int], str]
     ) -> tuple[int, str]:
         row = conn.execute(
             "INSERT INTO counters (name, value) VALUES (?, 1) "
             "ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
-            (f"dossier_sequence:{kiosk_id}",),
+            (counter,),
         ).fetchone()
         sequence = int(row[0])
         try:
@@ -265,11 +295,6 @@ class Store:
             raise StoreError(
                 f"number_for_sequence({sequence}) must return a non-empty string",
                 code="number_function_failed",
-            )
-        if conn.execute("SELECT 1 FROM submissions WHERE dossier_number = ?", (number,)).fetchone():
-            raise StoreError(
-                f"dossier number {number} (sequence {sequence}) is already used",
-                code="dossier_number_conflict",
             )
         return sequence, number
 

@@ -39,7 +39,8 @@ def visible_texts(root: QWidget) -> list[str]:
         *root.findChildren(QLabel),
         *root.findChildren(QAbstractButton),
     ]
-    return [w.text() for w in widgets if w.isVisible() and w.text()]
+    # Non-breaking spaces (French typography) read as spaces.
+    return [w.text().replace("\u00a0", " ") for w in widgets if w.isVisible() and w.text()]
 
 
 def enabled_buttons(root: QWidget) -> list[str]:

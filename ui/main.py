@@ -11,14 +11,13 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from kiosk.catalog import BUNDLED_DIR, Catalog, load_catalog
+from kiosk.catalog import Catalog, catalog_dir, load_catalog
 from kiosk.config import Config
 from kiosk.jsonlog import log_event
 from ui.theme import apply_theme
@@ -103,7 +102,7 @@ def run_ui(
     started = time.monotonic()
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(qt_app, QApplication)
-    catalog = load_catalog(Path(config["kiosk.catalog_dir"] or BUNDLED_DIR))
+    catalog = load_catalog(catalog_dir(config))
     window = create_window(qt_app, config, catalog)
     _install_excepthook(window)
     _show(window, config)
@@ -125,8 +124,10 @@ def run_ui(
 
         try:
             app = build_app(config, catalog)
-        except StoreError as exc:
-            log_event(LOG, "kiosk.out_of_service", logging.ERROR, code=exc.code)
+        except Exception as exc:
+            code = exc.code if isinstance(exc, StoreError) else type(exc).__name__
+            LOG.error("kiosk assembly failed", exc_info=exc)
+            log_event(LOG, "kiosk.out_of_service", logging.ERROR, code=code)
             window.out_of_service()
             return
         closers.extend((app.devices.shutdown, app.store.close))

@@ -15,8 +15,27 @@ MARGIN = 48
 SPACING = 24
 
 
+_NBSP = "\u00a0"
+
+
+def french_spacing(text: str) -> str:
+    """French typography: the space before « ? ! : ; » and inside « » never breaks, so a
+    question mark is never left alone at the start of a line."""
+    for mark in ("?", "!", ":", ";", "»"):
+        text = text.replace(f" {mark}", f"{_NBSP}{mark}")
+    return text.replace("« ", f"«{_NBSP}")
+
+
+class Label(QLabel):
+    """A label that applies French typography to whatever text it is given."""
+
+    def setText(self, text: str) -> None:
+        super().setText(french_spacing(text))
+
+
 def label(text: str = "", role: str = "", wrap: bool = True) -> QLabel:
-    widget = QLabel(text)
+    widget = Label()
+    widget.setText(text)
     if role:
         widget.setProperty("role", role)
     widget.setWordWrap(wrap)
@@ -25,7 +44,7 @@ def label(text: str = "", role: str = "", wrap: bool = True) -> QLabel:
 
 
 def button(text: str, role: str, name: str) -> QPushButton:
-    widget = QPushButton(text)
+    widget = QPushButton(french_spacing(text))
     widget.setProperty("role", role)
     widget.setObjectName(name)
     widget.setCursor(Qt.CursorShape.PointingHandCursor)

@@ -20,7 +20,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from drivers.cancel import CancelToken
-from drivers.errors import DeviceError
+from drivers.errors import DeviceError, DeviceTimeout
 from kiosk.catalog import Catalog
 from kiosk.config import Config
 from kiosk.demarche import PieceStep, Question
@@ -41,13 +41,17 @@ from ui.screens.home import HomeScreen
 from ui.tasks import TaskRelay
 
 if TYPE_CHECKING:
-    from kiosk.app import Deposit, KioskApp
+    from kiosk.app import Deposit, KioskApp, PrintOutcome
     from kiosk.pieces import PageImage
     from kiosk.session import Session
+    from offline_cache import SealedSubmission
 
 LOG = logging.getLogger("ui.window")
 IDLE_POLL_MS = 250
 WIPED_SCREEN_MS = 2500
+# A scan that has not come back by then is given up (the usager can try again or call the
+# médiateur); real drivers time out on their own well before.
+SCAN_TIMEOUT_MS = 60_000
 
 
 class KioskWindow(QWidget):
@@ -71,6 +75,8 @@ class KioskWindow(QWidget):
         self.overlay = Overlay(self)
         self._idle_timer = self._timer(self._check_idle, single_shot=False)
         self._receipt_timer = self._timer(lambda: self.finish("finished"))
+        self._scan_timer = self._timer(self._scan_timed_out)
+        self._deposit: Deposit | None = None
         self._wiped_timer = self._timer(lambda: self.show_screen(self.home))
 
     @property
@@ -118,10 +124,13 @@ class KioskWindow(QWidget):
             frame.footer.back_clicked.connect(self.back)
         self.question.footer.next_clicked.connect(self.answer_current)
         self.piece.footer.next_clicked.connect(self.advance)
-        self.piece.scan_requested.connect(self.scan)
+        self.piece.scan_requested.connect(lambda: self.scan(replace=True))
+        self.piece.add_page_requested.connect(lambda: self.scan(replace=False))
+        self.piece.cancel_requested.connect(self.cancel_scan)
         self.recap.edit_requested.connect(self.edit)
         self.recap.footer.next_clicked.connect(self.send)
         self.receipt.finish_requested.connect(lambda: self.finish("finished"))
+        self.receipt.reprint_requested.connect(self.print_receipt)
 
     # -- navigation ----------------------------------------------------------------------
     @property
@@ -184,8 +193,11 @@ class KioskWindow(QWidget):
 
         session = self._session()
         session.go_next()
-        if self._return_to_recap and not session.missing():
-            session.go_to(RECAP)
+        if self._return_to_recap:
+            # Back from "Modifier": straight to what the change made necessary, or to the
+            # récapitulatif, without walking again through the screens already answered.
+            missing = session.missing()
+            session.go_to(missing[0].id if missing else RECAP)
         self.show_current()
 
     def back(self) -> None:
@@ -205,56 +217,89 @@ class KioskWindow(QWidget):
             _("Voulez-vous abandonner cette démarche ?"),
             _("Vos réponses et vos documents seront effacés."),
             [
-                Choice(_("Non, continuer"), "cancel-quit", lambda: None),
-                Choice(
-                    _("Oui, abandonner"),
-                    "confirm-quit",
-                    lambda: self.finish("abandoned"),
-                    primary=True,
-                ),
+                Choice(_("Oui, abandonner"), "confirm-quit", lambda: self.finish("abandoned")),
+                # The safe answer is the prominent one, and has the focus.
+                Choice(_("Non, continuer"), "cancel-quit", lambda: None, primary=True),
             ],
         )
 
     def finish(self, reason: str) -> None:
-        """End the session for any reason: wipe, say so, then home."""
+        """End the session for any reason: wipe, clear every screen, say so, then home."""
         self._receipt_timer.stop()
-        if self._scan_cancel is not None:
-            self._scan_cancel.cancel()
-            self._scan_cancel = None
+        self._cancel_running_scan()
         self._return_to_recap = False
+        self._deposit = None
         self.overlay.dismiss()
         self.app.end_session(reason)
+        # The screens outlive the session: nothing of this usager may stay in a widget.
+        for screen in (self.question, self.piece, self.recap, self.receipt):
+            screen.clear()
+        self.wiped.show_for(reason)
         self.show_screen(self.wiped)
         self._wiped_timer.start(WIPED_SCREEN_MS)
 
     # -- scanning ------------------------------------------------------------------------
-    def scan(self) -> None:
+    def scan(self, replace: bool = True) -> None:
+        """Scan the current pièce: from the start (``replace``) or one more page."""
         session = self._session()
         piece_id = session.current
-        self._scan_cancel = CancelToken()
+        cancel = CancelToken()
+        self._scan_cancel = cancel
         self.piece.set_busy(True)
+        self._scan_timer.start(SCAN_TIMEOUT_MS)
         self.tasks.when_done(
-            self.app.scan(piece_id, self._scan_cancel),
-            lambda pages: self._scanned(session, piece_id, pages),
-            lambda error: self._scan_failed(session, error),
+            self.app.scan(piece_id, cancel),
+            lambda pages: self._scanned(session, piece_id, cancel, pages, replace),
+            lambda error: self._scan_failed(session, cancel, error),
         )
 
-    def _still_on(self, session: Session, piece_id: str | None = None) -> bool:
-        # A result may arrive after the usager left (idle wipe, quit): drop it.
-        return self.app.session is session and (piece_id is None or session.current == piece_id)
-
-    def _scanned(self, session: Session, piece_id: str, pages: list[PageImage]) -> None:
+    def _cancel_running_scan(self) -> bool:
+        self._scan_timer.stop()
+        if self._scan_cancel is None:
+            return False
+        self._scan_cancel.cancel()
         self._scan_cancel = None
-        if not self._still_on(session, piece_id):
+        return True
+
+    def cancel_scan(self) -> None:
+        """The usager's "Annuler": the screen is usable at once, the late result is dropped."""
+        if self._cancel_running_scan():
+            session = self._session()
+            self.piece.set_busy(False)
+            self.piece.show_pages(session.pages(session.current), _("Numérisation annulée."))
+
+    def _scan_timed_out(self) -> None:
+        if self._cancel_running_scan():
+            log_event(LOG, "device.error", logging.WARNING, device="scanner", code="timeout")
+            session = self._session()
+            self.piece.set_busy(False)
+            self.piece.show_pages(session.pages(session.current))
+            self.show_message("scan-error", for_device_error(DeviceTimeout("scanner"), "scanner"))
+
+    def _still_on(self, session: Session, cancel: CancelToken) -> bool:
+        # A result may arrive after the usager cancelled or left (idle wipe, quit): drop it.
+        return self.app.session is session and cancel is self._scan_cancel
+
+    def _scanned(
+        self,
+        session: Session,
+        piece_id: str,
+        cancel: CancelToken,
+        pages: list[PageImage],
+        replace: bool,
+    ) -> None:
+        if not self._still_on(session, cancel):
             return
-        session.set_pages(piece_id, pages)
+        self._cancel_running_scan()
+        kept = pages if replace else [*session.pages(piece_id), *pages]
+        session.set_pages(piece_id, kept)
         self.piece.set_busy(False)
         self.piece.show_pages(session.pages(piece_id))
 
-    def _scan_failed(self, session: Session, error: BaseException) -> None:
-        self._scan_cancel = None
-        if not self._still_on(session):
+    def _scan_failed(self, session: Session, cancel: CancelToken, error: BaseException) -> None:
+        if not self._still_on(session, cancel):
             return
+        self._cancel_running_scan()
         self.piece.set_busy(False)
         self.piece.show_pages(session.pages(session.current))
         if isinstance(error, UnreadableImage):
@@ -265,7 +310,7 @@ class KioskWindow(QWidget):
         else:
             self.recover(error)
 
-    # -- sealing -------------------------------------------------------------------------
+    # -- sealing and the receipt ---------------------------------------------------------
     def send(self) -> None:
         session = self._session()
         self.recap.footer.next.setEnabled(False)  # a second tap must not seal twice
@@ -273,27 +318,58 @@ class KioskWindow(QWidget):
             "busy", _("Enregistrement de votre dossier…"), _("Merci de patienter."), []
         )
         self.tasks.when_done(
-            self.app.deposit(session),
-            lambda deposit: self._deposited(session, deposit),
-            lambda error: self._deposit_failed(session, error),
+            self.app.seal(session),
+            lambda sealed: self._sealed(session, sealed),
+            lambda error: self._seal_failed(session, error),
         )
 
-    def _deposited(self, session: Session, deposit: Deposit) -> None:
+    def _sealed(self, session: Session, sealed: SealedSubmission) -> None:
         self.overlay.dismiss()
         if self.app.session is not session:
-            return
+            return  # the usager left meanwhile; the dossier is safely in the outbox
+        deposit = self.app.record_sealed(session, sealed)
+        self._deposit = deposit
         self.receipt.show_deposit(deposit)
         self.show_screen(self.receipt)
         log_event(LOG, "screen.shown", screen="receipt", session_id=session.id)
-        self._receipt_timer.start(self.app.config["session.receipt_screen_s"] * 1000)
+        self.print_receipt()
 
-    def _deposit_failed(self, session: Session, error: BaseException) -> None:
+    def _seal_failed(self, session: Session, error: BaseException) -> None:
         self.overlay.dismiss()
         if self.app.session is not session:
             return
-        LOG.error("deposit failed", exc_info=error)
+        LOG.error("sealing failed", exc_info=error)
         self.recap.footer.next.setEnabled(True)
         self.show_message("seal-error", storage_failed())
+
+    def print_receipt(self) -> None:
+        """Print (or print again) the receipt of the dossier just sealed."""
+        deposit, session = self._deposit, self._session()
+        if deposit is None:
+            return
+        self._receipt_timer.stop()
+        self.receipt.show_printing()
+
+        def printing_crashed(error: BaseException) -> None:
+            from kiosk.app import PrintOutcome  # loaded with the application
+
+            crash = DeviceError("printer", type(error).__name__)
+            self._printed(session, PrintOutcome(None, crash))
+
+        self.tasks.when_done(
+            self.app.print_receipt(deposit),
+            lambda outcome: self._printed(session, outcome),
+            printing_crashed,
+        )
+
+    def _printed(self, session: Session, outcome: PrintOutcome) -> None:
+        if self.app.session is not session:
+            return
+        self.receipt.show_print_outcome(outcome)
+        if outcome.error is None:
+            self._receipt_timer.start(self.app.config["session.receipt_screen_s"] * 1000)
+        # Not printed: the screen stays until "Terminer" (or the idle timeout), so the usager
+        # can note the number or have it printed again once the médiateur has fixed it.
 
     # -- messages, idle, recovery --------------------------------------------------------
     def show_message(self, kind: str, message: UserMessage) -> None:
@@ -309,44 +385,44 @@ class KioskWindow(QWidget):
         return self.tasks.busy
 
     def _check_idle(self) -> None:
+        # Waiting on a device still counts as idle: a stuck scanner or printer must never
+        # keep an usager's data on screen (scans can be cancelled, receipts are optional).
         if self._app is None or self._app.session is None:
-            return
-        if self.busy:
-            self.app.idle.touch()  # waiting on a device or the disk is not being idle
             return
         state = self.app.idle_state()
         if state.phase is IdlePhase.EXPIRED:
             log_event(LOG, "session.idle_expired", session_id=self._session().id)
             self.finish("idle")
         elif state.phase is IdlePhase.WARNING:
-            body = _(
-                "Sans action de votre part, la démarche sera effacée dans {n} secondes."
-            ).format(n=state.seconds_left)
-            if self.overlay.kind == "idle":
-                self.overlay.update_body(body)
-            else:
-                self.overlay.present(
-                    "idle",
-                    _("Êtes-vous toujours là ?"),
-                    body,
-                    [
-                        Choice(
-                            _("Je suis là, je continue"),
-                            "idle-stay",
-                            self.app.idle.touch,
-                            primary=True,
-                        )
-                    ],
-                )
+            self._warn_idle(state.seconds_left)
         elif self.overlay.kind == "idle":
             self.overlay.dismiss()
 
+    def _warn_idle(self, seconds: int) -> None:
+        left = (_("{n} seconde") if seconds == 1 else _("{n} secondes")).format(n=seconds)
+        if self.current_screen == "receipt":
+            body = _("Votre dossier est bien enregistré. L'écran revient à l'accueil dans {left}.")
+        else:
+            body = _("Sans action de votre part, la démarche sera effacée dans {left}.")
+        body = body.format(left=left)
+        if self.overlay.kind == "idle":
+            self.overlay.update_body(body)
+            return
+        self.overlay.present(
+            "idle",
+            _("Êtes-vous toujours là ?"),
+            body,
+            [Choice(_("Je suis là, je continue"), "idle-stay", self.app.idle.touch, primary=True)],
+        )
+
     def user_activity(self) -> None:
-        self.app.idle.touch()
+        if self._app is not None:
+            self._app.idle.touch()
 
     def recover(self, error: BaseException) -> None:
         """A bug: log it with its context, wipe, tell the usager plainly, go home."""
         LOG.error("unexpected error", exc_info=error)
         message = unexpected()
-        self.finish("error")
+        if self._app is not None and self._app.session is not None:
+            self.finish("error")
         self.show_message("error", message)

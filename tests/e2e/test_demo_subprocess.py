@@ -111,8 +111,13 @@ def test_demo_kiosk_files_a_dossier_and_logs_it_without_personal_data(
     number = number_texts[0]
     control.send(cmd="click", name="finish")
     control.wait_until(lambda: control.state()["screen"] == "home", timeout=10)
+    # The demo's data went to a temporary directory: the sealed dossier is there...
+    [data_dir] = list(tmp_path.glob("kiosk-demo-*"))
+    assert len(list((data_dir / "spool").iterdir())) == 1
+    assert len(list((data_dir / "printer").glob("*.escpos"))) == 1
     control.send(cmd="quit")
     assert process.wait(timeout=15) == 0
+    assert not data_dir.exists()  # ...and goes with the demo
 
     log = read_log(process)
     events = [entry["event"] for entry in log]
@@ -143,12 +148,6 @@ def test_demo_kiosk_files_a_dossier_and_logs_it_without_personal_data(
     ):
         assert personal not in raw, f"personal data in the log: {personal}"
 
-    # The demo's data went to a temporary directory: the sealed dossier is there.
-    data_dirs = list(tmp_path.glob("kiosk-demo-*"))
-    assert len(data_dirs) == 1
-    assert len(list((data_dirs[0] / "spool").iterdir())) == 1
-    assert len(list((data_dirs[0] / "printer").glob("*.escpos"))) == 1
-
 
 def test_bad_config_stops_the_start_with_file_key_and_reason(tmp_path: Path) -> None:
     config = tmp_path / "kiosk.toml"
@@ -158,13 +157,16 @@ def test_bad_config_stops_the_start_with_file_key_and_reason(tmp_path: Path) -> 
     )
     assert result.returncode == 2
     assert str(config) in result.stderr and "session.idle_warning_s" in result.stderr
-    assert "expected int" in result.stderr
+    assert "type attendu : int" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_control_channel_is_refused_outside_demo(tmp_path: Path) -> None:
     config = tmp_path / "kiosk.toml"
-    config.write_text(f'[kiosk]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    config.write_text(
+        f'[kiosk]\nid = "borne-1"\ncode = "B7K"\ndata_dir = "{tmp_path / "data"}"\n',
+        encoding="utf-8",
+    )
     result = subprocess.run(
         [*KIOSK, "--config", str(config), "--control-socket", str(tmp_path / "s")],
         capture_output=True,
@@ -172,3 +174,27 @@ def test_control_channel_is_refused_outside_demo(tmp_path: Path) -> None:
         timeout=30,
     )
     assert result.returncode == 2 and "--demo" in result.stderr
+
+
+def test_an_unusable_data_directory_shows_out_of_service_not_a_dead_home(tmp_path: Path) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text('[kiosk]\nid = "borne-1"\ncode = "B7K"\ndata_dir = "/proc/nope"\n')
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    process = subprocess.Popen(
+        [*KIOSK, "--config", str(config)], stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert process.stderr is not None
+        events = []
+        deadline = time.monotonic() + 20
+        while "kiosk.out_of_service" not in events and time.monotonic() < deadline:
+            line = process.stderr.readline()
+            if line.startswith("{"):
+                events.append(json.loads(line)["event"])
+        assert events[:1] == ["kiosk.starting"]
+        assert "kiosk.painted" in events and "kiosk.out_of_service" in events
+        assert "kiosk.ready" not in events
+        assert process.poll() is None  # still up, showing the out-of-service screen
+    finally:
+        process.kill()
+        process.wait()

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from concurrent.futures import Future
 
+from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from kiosk.idle import IdleMonitor
@@ -18,6 +19,14 @@ from ui import driving
 
 def texts(kiosk: Kiosk) -> list[str]:
     return driving.visible_texts(kiosk.window)
+
+
+def all_widget_texts(window: QWidget) -> list[str]:
+    """Every text held by a widget of the window, shown or hidden."""
+    held: list[str] = []
+    for kind in (QLabel, QLineEdit, QAbstractButton):
+        held += [w.text() for w in window.findChildren(kind)]  # type: ignore[attr-defined]
+    return held
 
 
 def test_usager_files_a_demarche_end_to_end(kiosk: Kiosk, qtbot: QtBot) -> None:
@@ -64,7 +73,9 @@ def test_usager_files_a_demarche_end_to_end(kiosk: Kiosk, qtbot: QtBot) -> None:
     assert len(entries) == 1 and entries[0].state is OutboxState.SEALED
     number = entries[0].dossier_number
     assert driving.visible_widget(window, "dossier-number").text() == number  # type: ignore[attr-defined]
-    assert "Prenez votre reçu dans l'imprimante" in " ".join(texts(kiosk))
+    qtbot.waitUntil(
+        lambda: "Prenez votre reçu dans l'imprimante" in " ".join(texts(kiosk)), timeout=10_000
+    )
 
     sealed = app.store.submission(entries[0].submission_id)
     assert sealed is not None
@@ -86,8 +97,14 @@ def test_usager_files_a_demarche_end_to_end(kiosk: Kiosk, qtbot: QtBot) -> None:
 
     driving.click(window, "finish")
     assert window.current_screen == "wiped"
-    assert "Vos données ont été effacées." in texts(kiosk)
+    assert "Merci, votre dossier est enregistré." in texts(kiosk)
     assert app.session is None
+    # Nothing of the usager stays in the screens, visible or not, once the session ended
+    # (after the event loop's next turn, which deletes the widgets discarded by the wipe).
+    qtbot.wait(1)
+    everything = all_widget_texts(window)
+    for personal in (NOM, EMAIL, journey.PHONE, number):
+        assert not any(personal in text for text in everything), personal
     qtbot.waitUntil(lambda: window.current_screen == "home", timeout=5_000)
     assert len(app.store.outbox()) == 1
 
@@ -173,12 +190,16 @@ def test_changing_motif_to_vol_asks_for_the_declaration_de_vol(kiosk: Kiosk) -> 
     driving.click(kiosk.window, "edit:motif")
     driving.click(kiosk.window, "option:vol")
     driving.click(kiosk.window, "continue")
-    # A new required pièce applies: the journey goes on until it is scanned.
-    assert kiosk.window.current_screen in ("question", "piece")
+    # Straight to the one thing the change made necessary, not through every screen again.
     session = kiosk.app.session
     assert session is not None
-    assert [s.id for s in session.missing()] == ["declaration_vol"]
+    assert (kiosk.window.current_screen, session.current) == ("piece", "declaration_vol")
     assert "timbre_fiscal" not in session.answers  # the "perte" answer is pruned
+    kiosk.driver.click("scan")
+    kiosk.driver.wait_until(kiosk.driver.scanned)
+    driving.click(kiosk.window, "continue")
+    assert kiosk.window.current_screen == "recap"
+    assert "Votre déclaration de vol" in texts(kiosk)
 
 
 def test_scanner_unplugged_is_explained_and_nothing_is_lost(
@@ -207,11 +228,16 @@ def test_paper_out_still_seals_once_and_says_so(kiosk: Kiosk, qtbot: QtBot) -> N
     walk_to_recap(kiosk.driver)
     driving.click(kiosk.window, "send")
     qtbot.waitUntil(lambda: kiosk.window.current_screen == "receipt", timeout=10_000)
-    shown = " ".join(texts(kiosk))
-    assert "L'imprimante n'a plus de papier" in shown
-    assert "le reçu n'a pas pu être imprimé" in shown
+    qtbot.waitUntil(lambda: "L'imprimante n'a plus de papier" in " ".join(texts(kiosk)))
+    assert "Le reçu n'a pas pu être imprimé : notez votre numéro de dossier." in texts(kiosk)
     assert len(kiosk.app.store.outbox()) == 1
     assert not list((kiosk.data_dir / "printer").glob("*.escpos"))
+    # The médiateur puts paper back; the usager prints again; the dossier is not resealed.
+    kiosk.app.devices.faults["printer"].sticky = ""
+    driving.click(kiosk.window, "reprint")
+    qtbot.waitUntil(lambda: "Prenez votre reçu dans l'imprimante" in " ".join(texts(kiosk)))
+    assert len(list((kiosk.data_dir / "printer").glob("*.escpos"))) == 1
+    assert len(kiosk.app.store.outbox()) == 1
 
 
 def test_a_bug_returns_home_with_a_plain_message(kiosk: Kiosk, qtbot: QtBot) -> None:
@@ -230,3 +256,53 @@ def test_a_bug_returns_home_with_a_plain_message(kiosk: Kiosk, qtbot: QtBot) -> 
     assert "Un problème est survenu" in texts(kiosk)
     assert not any("simulated bug" in t or "Traceback" in t for t in texts(kiosk))
     assert kiosk.app.session is None
+
+
+def walk_to_first_piece(kiosk: Kiosk) -> None:
+    driving.click(kiosk.window, f"demarche:{journey.DEMARCHE}")
+    for step_id, actions in journey.STEPS:
+        if step_id == "piece_identite":
+            return
+        for action in actions:
+            journey.perform(kiosk.driver, action)
+
+
+def test_a_slow_scan_can_be_cancelled_and_the_screen_is_usable_at_once(
+    kiosk: Kiosk, qtbot: QtBot
+) -> None:
+    walk_to_first_piece(kiosk)
+    kiosk.app.devices.faults["scanner"].delay_s = 5.0
+    driving.click(kiosk.window, "scan")
+    assert "cancel-scan" in driving.enabled_buttons(kiosk.window)
+    assert "back" not in driving.enabled_buttons(kiosk.window)
+    driving.click(kiosk.window, "cancel-scan")
+    assert "Numérisation annulée." in texts(kiosk)
+    assert {"scan", "back", "quit"} <= set(driving.enabled_buttons(kiosk.window))
+    session = kiosk.app.session
+    assert session is not None and session.pages("piece_identite") == []
+
+
+def test_idle_still_wipes_while_a_device_hangs(kiosk: Kiosk, qtbot: QtBot) -> None:
+    now = [0.0]
+    walk_to_first_piece(kiosk)
+    kiosk.app.idle = IdleMonitor(warning_after=90, countdown=30, clock=lambda: now[0])
+    kiosk.app.devices.faults["scanner"].delay_s = 30.0
+    driving.click(kiosk.window, "scan")
+    now[0] += 125
+    qtbot.waitUntil(lambda: kiosk.window.current_screen == "wiped", timeout=3_000)
+    assert kiosk.app.session is None
+
+
+def test_a_second_page_can_be_added_up_to_the_limit(kiosk: Kiosk) -> None:
+    walk_to_first_piece(kiosk)  # piece_identite: max_pages = 2 (recto, verso)
+    kiosk.driver.click("scan")
+    kiosk.driver.wait_until(kiosk.driver.scanned)
+    driving.click(kiosk.window, "add-page")
+    kiosk.driver.wait_until(lambda: kiosk.window.piece.thumbnail_row.count() == 3)
+    session = kiosk.app.session
+    assert session is not None and len(session.pages("piece_identite")) == 2
+    assert "Document numérisé (2 pages). Vérifiez qu'il est lisible." in texts(kiosk)
+    assert "add-page" not in driving.enabled_buttons(kiosk.window)  # the limit is reached
+    driving.click(kiosk.window, "scan")  # "Recommencer la numérisation": back to one page
+    kiosk.driver.wait_until(lambda: kiosk.window.piece.thumbnail_row.count() == 2)
+    assert len(session.pages("piece_identite")) == 1

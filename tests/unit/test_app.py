@@ -16,7 +16,7 @@ import pytest
 
 from drivers.cancel import CancelToken
 from drivers.errors import PaperOut
-from kiosk.app import Deposit, KioskApp
+from kiosk.app import Deposit, KioskApp, PrintOutcome
 from kiosk.bootstrap import build_app
 from kiosk.config import build_config
 from kiosk.dossier_number import is_valid
@@ -99,6 +99,12 @@ def spool_of(data_dir: Path, session: Session) -> Path:
     return data_dir / "spool" / session.id
 
 
+def deposit_and_print(app: KioskApp, session: Session) -> tuple[Deposit, PrintOutcome]:
+    """What the window does: seal (store worker), record it, then print (printer worker)."""
+    deposit = app.record_sealed(session, app.seal(session).result())
+    return deposit, app.print_receipt(deposit).result()
+
+
 def receipts(data_dir: Path) -> list[Path]:
     directory = data_dir / "printer"
     return sorted(directory.glob("receipt-*.escpos")) if directory.exists() else []
@@ -109,10 +115,10 @@ def receipts(data_dir: Path) -> list[Path]:
 
 def test_a_perte_deposit_seals_once_and_prints_the_receipt(app: KioskApp, data_dir: Path) -> None:
     session = complete_perte(app)
-    deposit = app.deposit(session).result()
+    deposit, printing = deposit_and_print(app, session)
 
     assert isinstance(deposit, Deposit)
-    assert deposit.print_error is None
+    assert printing.error is None
     assert session.state is SessionState.SEALED
     sealed = deposit.sealed
     assert sealed.submission_id == session.id
@@ -148,10 +154,10 @@ def test_a_perte_deposit_seals_once_and_prints_the_receipt(app: KioskApp, data_d
     assert set(manifest["answered_by"]) == set(EXPECTED_ANSWERS)
 
     [printed_file] = receipts(data_dir)
-    assert deposit.printed is not None
-    assert printed_file.read_bytes() == deposit.printed.data
-    assert sealed.dossier_number.encode("ascii") in deposit.printed.data
-    assert NOM.encode("ascii") not in deposit.printed.data
+    assert printing.printed is not None
+    assert printed_file.read_bytes() == printing.printed.data
+    assert sealed.dossier_number.encode("ascii") in printing.printed.data
+    assert NOM.encode("ascii") not in printing.printed.data
     text = deposit.receipt.plain_text()
     assert sealed.dossier_number in text
     assert "Sous-préfecture d'essai" in text
@@ -171,16 +177,20 @@ def test_the_journey_touches_the_idle_monitor(app: KioskApp) -> None:
 def test_paper_out_still_completes_the_deposit(app: KioskApp, data_dir: Path) -> None:
     app.devices.faults["printer"].sticky = "paper_out"
     session = complete_perte(app)
-    deposit = app.deposit(session).result()
+    deposit, printing = deposit_and_print(app, session)
 
-    assert isinstance(deposit.print_error, PaperOut)
-    assert deposit.print_error.code == "paper_out"
-    assert deposit.printed is None
+    assert isinstance(printing.error, PaperOut)
+    assert printing.error.code == "paper_out"
+    assert printing.printed is None
     assert deposit.sealed.dossier_number in deposit.receipt.plain_text()  # for a reprint
     assert session.state is SessionState.SEALED
     assert [e.submission_id for e in app.store.outbox()] == [session.id]
     assert deposit.sealed.sequence == 1
     assert receipts(data_dir) == []
+    app.devices.faults["printer"].sticky = ""  # the médiateur puts paper back: print again
+    again = app.print_receipt(deposit).result()
+    assert again.error is None and len(receipts(data_dir)) == 1
+    assert len(app.store.outbox()) == 1  # reprinting never reseals
 
 
 def test_a_printer_crash_is_reported_as_a_device_error(
@@ -191,9 +201,9 @@ def test_a_printer_crash_is_reported_as_a_device_error(
 
     monkeypatch.setattr(app.devices.printer, "print_receipt", crash)
     session = complete_perte(app)
-    deposit = app.deposit(session).result()
-    assert deposit.print_error is not None
-    assert (deposit.print_error.device, deposit.print_error.code) == ("printer", "device_error")
+    _deposit, printing = deposit_and_print(app, session)
+    assert printing.error is not None
+    assert (printing.error.device, printing.error.code) == ("printer", "device_error")
     assert len(app.store.outbox()) == 1
 
 
@@ -202,9 +212,9 @@ def test_a_printer_crash_is_reported_as_a_device_error(
 
 def test_a_second_deposit_of_the_same_session_fails(app: KioskApp, data_dir: Path) -> None:
     session = complete_perte(app)
-    first = app.deposit(session).result()
+    first, _printing = deposit_and_print(app, session)
     with pytest.raises(StoreError) as caught:
-        app.deposit(session).result()
+        app.seal(session).result()
     assert caught.value.code == "already_sealed"
     [entry] = app.store.outbox()
     assert entry.dossier_number == first.sealed.dossier_number
@@ -218,7 +228,7 @@ def test_an_incomplete_session_cannot_be_sealed(app: KioskApp, data_dir: Path) -
     with pytest.raises(ValueError, match="incomplete: prenoms"):
         app.submission_for(session)
     with pytest.raises(ValueError):
-        app.deposit(session)
+        app.seal(session)
     assert app.store.outbox() == []
     assert session.state is SessionState.ACTIVE
 
@@ -240,7 +250,7 @@ def test_a_piece_of_a_step_that_no_longer_applies_is_neither_sealed_nor_printed(
     assert session.answer("perte").ok  # the usager changes their mind
     answer(session, PERTE[8:])
 
-    deposit = app.deposit(session).result()
+    deposit, _printing = deposit_and_print(app, session)
     spool = spool_of(data_dir, session)
     assert not any("declaration_vol" in p.name for p in spool.iterdir())
     manifest = json.loads((spool / "manifest.json").read_bytes())
@@ -293,7 +303,7 @@ def test_end_session_wipes_and_clears_the_current_session(app: KioskApp) -> None
 
 def test_a_sealed_session_is_wiped_at_the_end_too(app: KioskApp) -> None:
     session = complete_perte(app)
-    app.deposit(session).result()
+    deposit_and_print(app, session)
     app.end_session("finished")
     assert session.state is SessionState.WIPED
     assert app.session is None
@@ -319,7 +329,7 @@ def test_an_unknown_demarche_starts_nothing(app: KioskApp) -> None:
 def test_no_answer_reaches_the_logs(app: KioskApp, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     session = complete_perte(app)
-    app.deposit(session).result()
+    deposit_and_print(app, session)
     app.end_session("finished")
     events = [getattr(r, "kiosk_event", None) for r in caplog.records]
     assert {"session.started", "piece.scanned", "session.sealed", "session.ended"} <= set(events)

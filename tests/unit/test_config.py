@@ -19,20 +19,60 @@ from kiosk.config import (
 )
 
 BACKEND_KEYS = [s.key for s in SCHEMA if s.key.endswith(".backend")]
+IDENTITY = {"id": "borne-33-01", "code": "B7K"}  # required outside the demo
+
+
+def with_identity(raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` with the kiosk's identity added where the test does not set it."""
+    kiosk = raw.get("kiosk")
+    return (
+        {**raw, "kiosk": {**IDENTITY, **kiosk}}
+        if isinstance(kiosk, dict)
+        else ({**raw, "kiosk": dict(IDENTITY)} if "kiosk" not in raw else raw)
+    )
+
+
+def build(raw: dict[str, Any], source: str = "x", **kwargs: Any) -> Any:
+    return build_config(with_identity(raw), source, **kwargs)
 
 
 def config_error(raw: dict[str, Any], source: str = "kiosk.toml") -> ConfigError:
     with pytest.raises(ConfigError) as caught:
-        build_config(raw, source)
+        build(raw, source)
     return caught.value
 
 
 # --- defaults ------------------------------------------------------------------------------
 
 
-def test_an_empty_file_gives_every_default() -> None:
-    config = build_config({}, "x")
-    assert dict(config.values) == {s.key: s.default for s in SCHEMA}
+def test_the_kiosk_identity_is_required_outside_the_demo() -> None:
+    with pytest.raises(ConfigError) as caught:
+        build_config({}, "kiosk.toml")
+    assert (caught.value.key, caught.value.reason) == (
+        "kiosk.id",
+        "obligatoire : à renseigner dans le fichier",
+    )
+    with pytest.raises(ConfigError) as caught:
+        build_config({"kiosk": {"id": "borne-1"}}, "kiosk.toml")
+    assert caught.value.key == "kiosk.code"
+
+
+def test_the_demo_has_its_own_identity() -> None:
+    config = build_config({}, "x", demo=True)
+    assert (config["kiosk.id"], config["kiosk.code"]) == ("demo-kiosk", "DEM")
+
+
+@pytest.mark.parametrize("kiosk_id", ["", " ", "borne 1", "é", "x" * 65])
+def test_a_bad_kiosk_id_is_rejected(kiosk_id: str) -> None:
+    error = config_error({"kiosk": {"id": kiosk_id}})
+    assert error.key == "kiosk.id"
+
+
+def test_a_file_with_the_identity_gives_every_other_default() -> None:
+    config = build({}, "x")
+    expected = {s.key: s.default for s in SCHEMA}
+    expected.update({"kiosk.id": IDENTITY["id"], "kiosk.code": IDENTITY["code"]})
+    assert dict(config.values) == expected
     assert config.source == "x"
     assert config.demo is False
     assert config["session.idle_warning_s"] == 90
@@ -41,9 +81,10 @@ def test_an_empty_file_gives_every_default() -> None:
 
 def test_every_default_passes_its_own_check() -> None:
     for setting in SCHEMA:
-        assert isinstance(setting.default, setting.type), setting.key
+        default = setting.default if setting.default is not None else setting.demo_default
+        assert isinstance(default, setting.type), setting.key
         if setting.check is not None:
-            assert setting.check(setting.default) is None, setting.key
+            assert setting.check.reason(default) is None, setting.key
 
 
 def test_valid_values_are_kept() -> None:
@@ -72,14 +113,14 @@ def test_an_unknown_top_level_key_names_the_file_and_the_key() -> None:
     error = config_error({"colour": "blue"}, "/etc/point-numerique/kiosk.toml")
     assert error.source == "/etc/point-numerique/kiosk.toml"
     assert error.key == "colour"
-    assert "unknown key" in error.reason
-    assert str(error).startswith("/etc/point-numerique/kiosk.toml: colour: unknown key")
+    assert "clé inconnue" in error.reason
+    assert str(error).startswith("/etc/point-numerique/kiosk.toml: colour: clé inconnue")
 
 
 def test_an_unknown_key_in_a_known_table_is_named_with_its_dots() -> None:
     error = config_error({"scanner": {"backend": "simulated", "foo": 1}})
     assert (error.source, error.key) == ("kiosk.toml", "scanner.foo")
-    assert "unknown key" in error.reason
+    assert "clé inconnue" in error.reason
 
 
 def test_a_typo_in_a_table_name_is_caught() -> None:
@@ -113,11 +154,11 @@ def test_a_wrong_type_names_the_key_and_both_types(
 ) -> None:
     error = config_error(raw)
     assert error.key == key
-    assert f"expected {expected}, got {got}" in error.reason
+    assert f"type attendu : {expected}, reçu : {got}" in error.reason
 
 
 def test_an_int_is_accepted_where_a_float_is_expected() -> None:
-    config = build_config({"simulator": {"delay_s": 2}}, "x")
+    config = build({"simulator": {"delay_s": 2}})
     assert config["simulator.delay_s"] == 2.0
     assert isinstance(config["simulator.delay_s"], float)
 
@@ -138,20 +179,20 @@ def test_an_out_of_range_value_names_the_key_the_bounds_and_the_value(
 ) -> None:
     error = config_error(raw)
     assert error.key == key
-    assert "must be between" in error.reason
-    assert f"(got {bad})" in error.reason
+    assert "doit être entre" in error.reason
+    assert f"(reçu : {bad})" in error.reason
 
 
 def test_range_bounds_are_inclusive() -> None:
-    low = build_config({"session": {"idle_warning_s": 10}}, "x")
-    high = build_config({"session": {"idle_warning_s": 3600}}, "x")
+    low = build({"session": {"idle_warning_s": 10}})
+    high = build({"session": {"idle_warning_s": 3600}})
     assert (low["session.idle_warning_s"], high["session.idle_warning_s"]) == (10, 3600)
 
 
 def test_a_value_outside_a_closed_list_names_the_allowed_ones() -> None:
     error = config_error({"kiosk": {"log_level": "TRACE"}})
     assert error.key == "kiosk.log_level"
-    assert "must be one of DEBUG, INFO, WARNING" in error.reason
+    assert "valeurs permises : DEBUG, INFO, WARNING" in error.reason
     error = config_error({"scanner": {"backend": "sane"}})
     assert error.key == "scanner.backend"
     assert "simulated" in error.reason
@@ -162,7 +203,7 @@ def test_a_value_outside_a_closed_list_names_the_allowed_ones() -> None:
 
 @pytest.mark.parametrize("code", ["DEM", "B7K", "ZZZ", "234", "XY9"])
 def test_a_kiosk_code_of_three_unambiguous_characters_is_accepted(code: str) -> None:
-    assert build_config({"kiosk": {"code": code}}, "x")["kiosk.code"] == code
+    assert build({"kiosk": {"code": code}})["kiosk.code"] == code
 
 
 @pytest.mark.parametrize(
@@ -171,7 +212,7 @@ def test_a_kiosk_code_of_three_unambiguous_characters_is_accepted(code: str) -> 
 def test_a_bad_kiosk_code_is_rejected(code: str) -> None:
     error = config_error({"kiosk": {"code": code}})
     assert error.key == "kiosk.code"
-    assert "3 characters" in error.reason
+    assert "3 caractères" in error.reason
     assert repr(code) in error.reason
 
 
@@ -198,7 +239,7 @@ def test_demo_forces_every_backend_to_its_simulator_and_the_data_dir(
     raw = {key.split(".")[0]: {"backend": "real-device"} for key in BACKEND_KEYS}
     raw["kiosk"] = {"data_dir": "/var/lib/point-numerique"}
 
-    assert build_config(raw, "x")["scanner.backend"] == "real-device"  # not forced otherwise
+    assert build(raw)["scanner.backend"] == "real-device"  # not forced otherwise
     config = build_config(raw, "x", demo=True, demo_data_dir=tmp_path)
     assert config.demo is True
     assert {key: config[key] for key in BACKEND_KEYS} == dict.fromkeys(BACKEND_KEYS, "simulated")
@@ -232,10 +273,12 @@ def test_load_config_reads_a_toml_file(tmp_path: Path) -> None:
     assert config["session.idle_warning_s"] == 45
 
 
-def test_load_config_without_a_path_gives_the_defaults() -> None:
-    config = load_config(None)
+def test_load_config_without_a_path_gives_the_demo_defaults() -> None:
+    with pytest.raises(ConfigError):
+        load_config(None)  # outside the demo, the identity is missing
+    config = load_config(None, demo=True)
     assert config.source == "(defaults)"
-    assert dict(config.values) == {s.key: s.default for s in SCHEMA}
+    assert config["session.idle_warning_s"] == 90
 
 
 def test_a_malformed_toml_file_names_the_path(tmp_path: Path) -> None:
@@ -244,7 +287,7 @@ def test_a_malformed_toml_file_names_the_path(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert caught.value.source == str(path)
-    assert "not valid TOML" in caught.value.reason
+    assert "TOML invalide" in caught.value.reason
     assert str(path) in str(caught.value)
 
 
@@ -253,7 +296,7 @@ def test_a_missing_file_names_the_path(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert caught.value.source == str(path)
-    assert caught.value.reason == "file not found"
+    assert caught.value.reason == "fichier introuvable"
 
 
 def test_a_file_that_is_not_utf8_names_the_path(tmp_path: Path) -> None:
@@ -262,7 +305,7 @@ def test_a_file_that_is_not_utf8_names_the_path(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert caught.value.source == str(path)
-    assert "cannot read" in caught.value.reason
+    assert "fichier illisible" in caught.value.reason
 
 
 def test_an_unknown_key_in_a_file_names_the_file_and_the_dotted_key(tmp_path: Path) -> None:
@@ -287,6 +330,9 @@ def test_load_config_passes_demo_through(tmp_path: Path) -> None:
 def test_the_reference_lists_every_key_with_its_type_default_and_description() -> None:
     text = reference()
     for setting in SCHEMA:
-        assert f"{setting.key} ({setting.type.__name__}, défaut {setting.default!r})" in text
+        default = "aucun : obligatoire" if setting.default is None else repr(setting.default)
+        assert f"{setting.key} ({setting.type.__name__}, défaut {default}" in text
         assert setting.description in text
+        if setting.check is not None:
+            assert f"valeurs : {setting.check.allowed}" in text
     assert len(SCHEMA) == len({s.key for s in SCHEMA})  # no key declared twice

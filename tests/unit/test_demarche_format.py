@@ -193,7 +193,7 @@ def test_the_permis_demarche_is_as_written(bundled: Catalog) -> None:
     assert isinstance(demarche, Demarche)
     assert demarche.title == "Permis de conduire perdu ou volé"
     assert demarche.family == "permis"
-    assert len(demarche.after) == 3
+    assert len(demarche.after) == 4
     questions = [s.id for s in demarche.steps if isinstance(s, Question)]
     pieces = [s.id for s in demarche.steps if isinstance(s, PieceStep)]
     assert questions == [

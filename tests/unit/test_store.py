@@ -212,6 +212,26 @@ def test_an_already_used_dossier_number_leaves_nothing(store: Store, data_dir: P
     assert store.seal(make_submission(), number).sequence == 2
 
 
+def test_a_reset_counter_skips_the_numbers_already_used(data_dir: Path) -> None:
+    with Store.open(data_dir) as store:
+        first = store.seal(make_submission(), number, sequence_name="dossier:ABC")
+        second = store.seal(make_submission(), number, sequence_name="dossier:ABC")
+    with sqlite3.connect(data_dir / "kiosk.sqlite3") as conn:  # e.g. a store restored from a copy
+        conn.execute("UPDATE counters SET value = 0 WHERE name = 'dossier:ABC'")
+    with Store.open(data_dir) as store:
+        third = store.seal(make_submission(), number, sequence_name="dossier:ABC")
+    assert (first.sequence, second.sequence, third.sequence) == (1, 2, 3)
+    assert len({first.dossier_number, second.dossier_number, third.dossier_number}) == 3
+
+
+def test_the_counter_follows_its_name_not_the_kiosk_id(store: Store) -> None:
+    renamed = [
+        store.seal(make_submission(kiosk_id=kiosk), number, sequence_name="dossier:ABC")
+        for kiosk in ("borne-01", "borne-01-renommee")
+    ]
+    assert [s.sequence for s in renamed] == [1, 2]
+
+
 def test_a_failure_after_the_rename_removes_the_final_directory(
     store: Store, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

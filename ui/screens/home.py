@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QGridLayout, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.demarche import Demarche
 from kiosk.i18n import _
@@ -25,11 +25,7 @@ class HomeScreen(QWidget):
         grid = QGridLayout()
         grid.setSpacing(SPACING)
         for index, demarche in enumerate(demarches):
-            tile = button(
-                f"{demarche.title}\n{demarche.summary}", "tile", f"demarche:{demarche.id}"
-            )
-            tile.clicked.connect(lambda _checked=False, d=demarche.id: self.demarche_chosen.emit(d))
-            grid.addWidget(tile, index // 2, index % 2)
+            grid.addWidget(self._tile(demarche), index // 2, index % 2)
         if not demarches:
             grid.addWidget(
                 label(_("Aucune démarche n'est disponible. Adressez-vous au médiateur."), "error")
@@ -39,3 +35,24 @@ class HomeScreen(QWidget):
         layout.addWidget(
             label(_("Besoin d'aide ? Un médiateur numérique est là pour vous accompagner."), "help")
         )
+
+    def _tile(self, demarche: Demarche) -> QPushButton:
+        """A large button with the démarche's title in bold and its summary under it."""
+        tile = button("", "tile", f"demarche:{demarche.id}")
+        tile.setAccessibleName(demarche.title)
+        tile.setAccessibleDescription(demarche.summary)
+        inside = QVBoxLayout(tile)
+        inside.setContentsMargins(SPACING, SPACING, SPACING, SPACING)
+        for text, role in ((demarche.title, "tile-title"), (demarche.summary, "tile-summary")):
+            part = label(text, role)
+            # The tap goes to the button, not to the text on it.
+            part.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            inside.addWidget(part)
+        tile.setProperty("demarche_id", demarche.id)
+        tile.clicked.connect(self._tile_clicked)
+        return tile
+
+    def _tile_clicked(self) -> None:
+        sender = self.sender()
+        if sender is not None:
+            self.demarche_chosen.emit(str(sender.property("demarche_id")))

@@ -17,7 +17,9 @@ THUMBNAIL_PX = 300
 
 
 class PieceScreen(StepFrame):
-    scan_requested = Signal()
+    scan_requested = Signal()  # scan the pièce from the start (replaces the pages)
+    add_page_requested = Signal()  # scan one more page (recto-verso, several sheets)
+    cancel_requested = Signal()
 
     def __init__(self) -> None:
         super().__init__("piece")
@@ -26,6 +28,10 @@ class PieceScreen(StepFrame):
         self.examples_label = label("", "help")
         self.scan_button = button(_("Numériser le document"), "primary", "scan")
         self.scan_button.clicked.connect(self.scan_requested)
+        self.add_button = button(_("Ajouter une page"), "primary", "add-page")
+        self.add_button.clicked.connect(self.add_page_requested)
+        self.cancel_button = button(_("Annuler"), "secondary", "cancel-scan")
+        self.cancel_button.clicked.connect(self.cancel_requested)
         self.status_label = label("", "status")
         self.status_label.setObjectName("scan-status")
         self.progress = QProgressBar()
@@ -36,13 +42,15 @@ class PieceScreen(StepFrame):
         self.thumbnail_row.setContentsMargins(0, 0, 0, 0)
         self.thumbnail_row.setSpacing(SPACING)
         self.thumbnail_row.addStretch(1)
+        self.max_pages = 1
         for widget in (self.title_label, self.easy_label, self.examples_label):
             self.body.addWidget(widget)
-        # The scan button and its status on the left, the pages as they arrive on the right:
-        # everything stays above the fold on a 800 px high screen.
+        # The buttons and the status on the left, the pages as they arrive on the right:
+        # everything stays above the fold on an 800 px high screen.
         controls = QVBoxLayout()
         controls.setSpacing(SPACING)
-        controls.addWidget(self.scan_button, 0, Qt.AlignmentFlag.AlignLeft)
+        for action in (self.scan_button, self.add_button, self.cancel_button):
+            controls.addWidget(action, 0, Qt.AlignmentFlag.AlignLeft)
         controls.addWidget(self.progress)
         controls.addWidget(self.status_label)
         controls.addStretch(1)
@@ -61,49 +69,58 @@ class PieceScreen(StepFrame):
         self.easy_label.setText(
             piece.easy or _("Posez le document face contre la vitre du scanner.")
         )
-        examples = ", ".join(piece.examples)
-        self.examples_label.setText(
-            _("Par exemple : {examples}").format(examples=examples) if examples else ""
-        )
+        examples = "\n".join(f"• {example}" for example in piece.examples)
+        self.examples_label.setText(_("Par exemple :") + "\n" + examples if examples else "")
         self.examples_label.setVisible(bool(examples))
+        self.max_pages = piece.max_pages
         self.set_busy(False)
         self.show_pages(pages)
 
     def set_busy(self, busy: bool) -> None:
+        """While the scanner works: only "Annuler" (and "Quitter") can be touched."""
         self.progress.setVisible(busy)
-        self.scan_button.setEnabled(not busy)
+        self.cancel_button.setVisible(busy)
+        self.scan_button.setVisible(not busy)
+        self.add_button.setVisible(False)
         self.footer.setEnabled(not busy)
-        self.header.quit.setEnabled(not busy)
         if busy:
             self.status_label.setText(_("Numérisation en cours… Ne bougez pas le document."))
 
-    def show_pages(self, pages: list[PageImage]) -> None:
+    def show_pages(self, pages: list[PageImage], status: str = "") -> None:
         clear_layout(self.thumbnail_row, keep_last=1)
         for number, page in enumerate(pages, start=1):
             pixmap = QPixmap()
             pixmap.loadFromData(page.thumbnail_jpeg, "JPG")
             thumb = QLabel()
             thumb.setObjectName(f"page:{number}")
+            height = THUMBNAIL_PX if len(pages) == 1 else THUMBNAIL_PX * 2 // 3
             thumb.setPixmap(
-                pixmap.scaledToHeight(THUMBNAIL_PX, Qt.TransformationMode.SmoothTransformation)
+                pixmap.scaledToHeight(height, Qt.TransformationMode.SmoothTransformation)
             )
             thumb.setAccessibleName(_("Page {n}").format(n=number))
             self.thumbnail_row.insertWidget(number - 1, thumb)
             thumb.show()
         scanned = bool(pages)
         self.scan_button.setText(
-            _("Numériser à nouveau") if scanned else _("Numériser le document")
+            _("Recommencer la numérisation") if scanned else _("Numériser le document")
         )
         self.scan_button.setProperty("role", "secondary" if scanned else "primary")
         restyle(self.scan_button)
+        self.add_button.setVisible(scanned and len(pages) < self.max_pages)
         self.footer.next.setEnabled(scanned)
-        if scanned:
-            count = len(pages)
+        if status:
+            self.status_label.setText(status)
+        elif scanned:
             text = (
                 _("Document numérisé ({n} page). Vérifiez qu'il est lisible.")
-                if count == 1
+                if len(pages) == 1
                 else _("Document numérisé ({n} pages). Vérifiez qu'il est lisible.")
             )
-            self.status_label.setText(text.format(n=count))
+            self.status_label.setText(text.format(n=len(pages)))
         else:
-            self.status_label.setText("")
+            self.status_label.setText(_("Numérisez le document pour pouvoir continuer."))
+
+    def clear(self) -> None:
+        """Forget the last usager's pages (the widgets outlive the session)."""
+        clear_layout(self.thumbnail_row, keep_last=1)
+        self.status_label.clear()

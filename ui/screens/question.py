@@ -58,3 +58,11 @@ class QuestionScreen(StepFrame):
             for edit in self.input.findChildren(QLineEdit):
                 edit.setProperty("invalid", bool(message))
                 restyle(edit)
+
+    def clear(self) -> None:
+        """Forget the last usager's answer (the widgets outlive the session)."""
+        if self.input is not None:
+            self.body.removeWidget(self.input)
+            discard(self.input)
+            self.input = None
+        self.show_error(None)

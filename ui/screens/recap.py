@@ -53,7 +53,7 @@ class RecapScreen(StepFrame):
             name = label(line.step.label, "help")
             value = label(shown, "easy")
             value.setObjectName(f"value:{line.step.id}")
-            edit = button(_("Modifier"), "link", f"edit:{line.step.id}")
+            edit = button(_("Modifier"), "secondary", f"edit:{line.step.id}")
             edit.setAccessibleName(_("Modifier : {label}").format(label=line.step.label))
             edit.setProperty("step_id", line.step.id)
             # A bound method, not a lambda: lambdas connected to short-lived buttons leak.
@@ -64,3 +64,7 @@ class RecapScreen(StepFrame):
             for widget in (name, value, edit):
                 widget.show()
         self.footer.next.setEnabled(True)
+
+    def clear(self) -> None:
+        """Forget the last usager's answers (the widgets outlive the session)."""
+        clear_layout(self.grid)

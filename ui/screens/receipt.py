@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from drivers.printer.interface import QrCode
-from kiosk.app import Deposit
 from kiosk.i18n import _
 from kiosk.messages import for_device_error
 from ui.qr import qr_pixmap
 from ui.widgets import MARGIN, SPACING, button, label
 
+if TYPE_CHECKING:
+    from kiosk.app import Deposit, PrintOutcome
+
 
 class ReceiptScreen(QWidget):
     finish_requested = Signal()
+    reprint_requested = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -28,7 +33,6 @@ class ReceiptScreen(QWidget):
         left.addWidget(label(_("Votre numéro de dossier :"), "easy"))
         self.number = label("", "number")
         self.number.setObjectName("dossier-number")
-        self.number.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         left.addWidget(self.number)
         self.print_status = label("", "easy")
         self.print_status.setObjectName("print-status")
@@ -41,14 +45,20 @@ class ReceiptScreen(QWidget):
         self.qr.setObjectName("qr")
         qr_row.addWidget(self.qr)
         qr_row.addWidget(
-            label(_("Vous pouvez aussi photographier ce code pour suivre votre dossier."), "help"),
+            label(_("Vous pouvez aussi photographier ce code : il contient votre numéro."), "help"),
             1,
         )
         left.addLayout(qr_row)
         left.addStretch(1)
+        buttons = QHBoxLayout()
+        self.reprint = button(_("Imprimer à nouveau"), "secondary", "reprint")
+        self.reprint.clicked.connect(self.reprint_requested)
         self.finish = button(_("Terminer"), "primary", "finish")
         self.finish.clicked.connect(self.finish_requested)
-        left.addWidget(self.finish, 0, Qt.AlignmentFlag.AlignLeft)
+        buttons.addWidget(self.reprint)
+        buttons.addStretch(1)
+        buttons.addWidget(self.finish)
+        left.addLayout(buttons)
         self.ticket = label("", "ticket")
         self.ticket.setObjectName("ticket")
         self.ticket.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -57,21 +67,37 @@ class ReceiptScreen(QWidget):
         layout.addWidget(self.ticket, 2)
 
     def show_deposit(self, deposit: Deposit) -> None:
+        """The number first, at once: printing comes after and may fail or hang."""
         self.number.setText(deposit.sealed.dossier_number)
+        # The simulated printer's output, as the usager would hold it.
         self.ticket.setText(deposit.receipt.plain_text())
         link = next((b.data for b in deposit.receipt.blocks if isinstance(b, QrCode)), "")
-        self.qr.setPixmap(
-            qr_pixmap(link, 200) if link else qr_pixmap(deposit.sealed.dossier_number, 200)
-        )
-        if deposit.print_error is None:
+        self.qr.setPixmap(qr_pixmap(link or deposit.sealed.dossier_number, 200))
+        self.show_printing()
+
+    def show_printing(self) -> None:
+        self.print_status.setText(_("Impression de votre reçu…"))
+        self.print_error.hide()
+        self.reprint.hide()
+
+    def show_print_outcome(self, outcome: PrintOutcome) -> None:
+        if outcome.error is None:
             self.print_status.setText(
                 _("Prenez votre reçu dans l'imprimante : il prouve votre dépôt.")
             )
             self.print_error.hide()
-        else:
-            message = for_device_error(deposit.print_error, "printer")
-            self.print_status.setText(
-                _("Notez votre numéro de dossier : le reçu n'a pas pu être imprimé.")
-            )
-            self.print_error.setText(f"{message.title}. {message.body}")
-            self.print_error.show()
+            self.reprint.hide()
+            return
+        message = for_device_error(outcome.error, "printer")
+        self.print_status.setText(
+            _("Le reçu n'a pas pu être imprimé : notez votre numéro de dossier.")
+        )
+        self.print_error.setText(f"{message.title}. {message.body}")
+        self.print_error.show()
+        self.reprint.show()
+
+    def clear(self) -> None:
+        """Forget the last usager's number and receipt (the widgets outlive the session)."""
+        for widget in (self.number, self.ticket, self.print_status, self.print_error):
+            widget.clear()
+        self.qr.clear()

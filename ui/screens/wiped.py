@@ -1,4 +1,4 @@
-"""The short confirmation that the usager's data is gone."""
+"""The short farewell: the dossier is filed (or not), and nothing of the usager remains."""
 
 from __future__ import annotations
 
@@ -15,11 +15,18 @@ class WipedScreen(QWidget):
         self.setObjectName("wiped")
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        for text, role in (
-            (_("Vos données ont été effacées."), "title"),
-            (_("Merci et à bientôt !"), "easy"),
-        ):
-            widget = label(text, role)
+        self.title = label("", "title")
+        self.body = label("", "easy")
+        for widget in (self.title, self.body):
             widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
             layout.addWidget(widget)
         layout.addStretch(1)
+
+    def show_for(self, reason: str) -> None:
+        """``finished``: the dossier was filed; anything else: the démarche was left."""
+        if reason == "finished":
+            self.title.setText(_("Merci, votre dossier est enregistré."))
+            self.body.setText(_("Vos informations ont été effacées de la borne. À bientôt !"))
+        else:
+            self.title.setText(_("Vos données ont été effacées."))
+            self.body.setText(_("Vous pouvez recommencer quand vous voulez. À bientôt !"))

@@ -62,7 +62,7 @@ def main() -> int:
         driving.click(window, "cancel-quit")
         app.devices.faults["printer"].fail_next = "paper_out"
         driving.click(window, "send")
-        pump_until(lambda: window.current_screen == "receipt")
+        pump_until(lambda: window.receipt.reprint.isVisible())  # the printing failed
         _shoot(window, out, f"{next(counter):02d}-receipt-paper-out")
         driving.click(window, "finish")
         _shoot(window, out, f"{next(counter):02d}-wiped")

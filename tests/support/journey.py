@@ -88,3 +88,14 @@ def walk_to_recap(driver: Driver, on_step: Callable[[str], None] | None = None) 
             on_step(step_id)
         for action in actions:
             perform(driver, action)
+
+
+def walk_to(driver: Driver, step_id: str) -> None:
+    """From the home screen to the screen of ``step_id``, answering everything before it."""
+    driver.click(f"demarche:{DEMARCHE}")
+    for current, actions in STEPS:
+        if current == step_id:
+            return
+        for action in actions:
+            perform(driver, action)
+    raise ValueError(f"{step_id} is not on the demo path")

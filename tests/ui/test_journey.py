@@ -206,12 +206,7 @@ def test_scanner_unplugged_is_explained_and_nothing_is_lost(
     make_kiosk: Callable[..., Kiosk],
 ) -> None:
     kiosk = make_kiosk(simulator={"scanner_unplugged": True})
-    driving.click(kiosk.window, f"demarche:{journey.DEMARCHE}")
-    for step_id, actions in journey.STEPS:
-        if step_id == "piece_identite":
-            break
-        for action in actions:
-            journey.perform(kiosk.driver, action)
+    journey.walk_to(kiosk.driver, "piece_identite")
     driving.click(kiosk.window, "scan")
     kiosk.driver.wait_until(lambda: kiosk.window.overlay.kind == "scan-error")
     assert "Le scanner ne répond pas" in texts(kiosk)
@@ -247,10 +242,7 @@ def test_a_bug_returns_home_with_a_plain_message(kiosk: Kiosk, qtbot: QtBot) -> 
         return failed
 
     kiosk.app.scan = broken_scan  # type: ignore[assignment, method-assign]
-    walk = [a for step, actions in journey.STEPS[:9] for a in actions]
-    driving.click(kiosk.window, f"demarche:{journey.DEMARCHE}")
-    for action in walk:
-        journey.perform(kiosk.driver, action)
+    journey.walk_to(kiosk.driver, "piece_identite")
     driving.click(kiosk.window, "scan")
     qtbot.waitUntil(lambda: kiosk.window.overlay.kind == "error", timeout=5_000)
     assert "Un problème est survenu" in texts(kiosk)
@@ -258,19 +250,10 @@ def test_a_bug_returns_home_with_a_plain_message(kiosk: Kiosk, qtbot: QtBot) -> 
     assert kiosk.app.session is None
 
 
-def walk_to_first_piece(kiosk: Kiosk) -> None:
-    driving.click(kiosk.window, f"demarche:{journey.DEMARCHE}")
-    for step_id, actions in journey.STEPS:
-        if step_id == "piece_identite":
-            return
-        for action in actions:
-            journey.perform(kiosk.driver, action)
-
-
 def test_a_slow_scan_can_be_cancelled_and_the_screen_is_usable_at_once(
     kiosk: Kiosk, qtbot: QtBot
 ) -> None:
-    walk_to_first_piece(kiosk)
+    journey.walk_to(kiosk.driver, "piece_identite")
     kiosk.app.devices.faults["scanner"].delay_s = 5.0
     driving.click(kiosk.window, "scan")
     assert "cancel-scan" in driving.enabled_buttons(kiosk.window)
@@ -284,7 +267,7 @@ def test_a_slow_scan_can_be_cancelled_and_the_screen_is_usable_at_once(
 
 def test_idle_still_wipes_while_a_device_hangs(kiosk: Kiosk, qtbot: QtBot) -> None:
     now = [0.0]
-    walk_to_first_piece(kiosk)
+    journey.walk_to(kiosk.driver, "piece_identite")
     kiosk.app.idle = IdleMonitor(warning_after=90, countdown=30, clock=lambda: now[0])
     kiosk.app.devices.faults["scanner"].delay_s = 30.0
     driving.click(kiosk.window, "scan")
@@ -294,7 +277,7 @@ def test_idle_still_wipes_while_a_device_hangs(kiosk: Kiosk, qtbot: QtBot) -> No
 
 
 def test_a_second_page_can_be_added_up_to_the_limit(kiosk: Kiosk) -> None:
-    walk_to_first_piece(kiosk)  # piece_identite: max_pages = 2 (recto, verso)
+    journey.walk_to(kiosk.driver, "piece_identite")  # piece_identite: max_pages = 2 (recto, verso)
     kiosk.driver.click("scan")
     kiosk.driver.wait_until(kiosk.driver.scanned)
     driving.click(kiosk.window, "add-page")

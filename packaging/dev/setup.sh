@@ -56,12 +56,16 @@ install_python_packages() {
     echo "==> venv: creating .venv"
     "$(pick_python)" -m venv .venv
   fi
-  echo "==> pip: installing the kiosk and its development tools"
-  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+  echo "==> pip: installing the kiosk and its development tools (log: .venv/pip.log)"
   # "compat" editable mode: a plain path entry instead of an import hook that costs ~15 ms at
   # every start of the kiosk.
-  .venv/bin/python -m pip install -q -e ".[dev]" --config-settings editable_mode=compat 2>&1 | grep -v "^WARNING: Location" || true
-  .venv/bin/python -c "import kiosk, PySide6.QtWidgets, cv2, escpos" # fail loudly if pip failed
+  if ! { .venv/bin/python -m pip install --upgrade pip \
+      && .venv/bin/python -m pip install -e ".[dev]" --config-settings editable_mode=compat; \
+    } >.venv/pip.log 2>&1; then
+    tail -n 40 .venv/pip.log >&2
+    echo "pip failed: see .venv/pip.log" >&2
+    exit 1
+  fi
 }
 
 run_demo() {
@@ -92,7 +96,7 @@ install_python_packages
 case "$mode" in
   demo) run_demo ;;
   test) shift; run_tests "$@" ;;
-  bench) QT_QPA_PLATFORM=offscreen .venv/bin/python -m tests.bench ;;
+  bench) .venv/bin/python -m tests.bench ;;
   screenshots)
     xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python -m tests.screenshots screenshots
     echo "==> screenshots saved in ./screenshots" ;;

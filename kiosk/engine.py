@@ -9,12 +9,16 @@ usager went back and changed an earlier answer) are pruned, never sealed.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from kiosk.demarche import Demarche, PieceStep, Question, Step
 from kiosk.fields import Checked, check
+
+# Beyond this many branch combinations, the count announced is the longest among the first ones.
+MAX_BRANCH_COMBINATIONS = 64
 
 
 @dataclass(frozen=True)
@@ -73,10 +77,40 @@ class FormEngine:
     def position(self, step_id: str, answers: Mapping[str, Any]) -> Position:
         steps = self.applicable_steps(answers)
         ids = [s.id for s in steps]
-        return Position(ids.index(step_id) + 1 if step_id in ids else 0, len(steps))
+        index = ids.index(step_id) + 1 if step_id in ids else 0
+        return Position(index, self._expected_count(answers, len(steps)))
+
+    def _expected_count(self, answers: Mapping[str, Any], known: int) -> int:
+        """How many steps the usager should expect in all, before every branch is known.
+
+        Counting only what applies so far makes "Étape 1 sur 10" become "Étape 2 sur 11"
+        once a branch opens. Instead, try each answer of the still unanswered questions that
+        conditions depend on, and announce the longest path: the count can then only shrink.
+        """
+        pending = [
+            step
+            for step in self._conditioning_questions()
+            if answers.get(step.id) is None and step.type in ("choice", "yesno")
+        ]
+        if not pending:
+            return known
+        choices = [
+            [o.value for o in q.options] if q.type == "choice" else [True, False] for q in pending
+        ]
+        ids = [q.id for q in pending]
+        combinations = itertools.islice(itertools.product(*choices), MAX_BRANCH_COMBINATIONS)
+        return max(
+            len(self.applicable_steps({**answers, **dict(zip(ids, combo, strict=True))}))
+            for combo in combinations
+        )
+
+    def _conditioning_questions(self) -> list[Question]:
+        named = {key for step in self.demarche.steps if step.when for key in step.when.expected}
+        return [s for s in self.demarche.steps if isinstance(s, Question) and s.id in named]
 
     def validate(self, question: Question, raw: Any) -> Checked:
-        if raw in (None, "") and not question.required:
+        blank = raw is None or (isinstance(raw, str) and not raw.strip())
+        if blank and not question.required:
             return Checked(None)
         return check(question, raw, self._today())
 

@@ -53,9 +53,10 @@ def _choice(question: Question, raw: Any, today: dt.date) -> Checked:
 
 
 def _yes_no(question: Question, raw: Any, today: dt.date) -> Checked:
-    if raw in (True, "oui"):
+    # ``is``, not ``in``: 1 == True in Python, and 1 is not an answer to a yes/no question.
+    if raw is True or raw == "oui":
         return Checked(True)
-    if raw in (False, "non"):
+    if raw is False or raw == "non":
         return Checked(False)
     return Checked(error=_("Répondez oui ou non."))
 
@@ -64,7 +65,7 @@ def resolve_date_bound(bound: str, today: dt.date) -> dt.date:
     """``today``, ``-18y``, ``-120y``, ``+1y``, ``-30d`` or an ISO date."""
     if bound == "today":
         return today
-    match = re.fullmatch(r"([+-])(\d+)([yd])", bound)
+    match = re.fullmatch(r"([+-])([0-9]+)([yd])", bound)
     if match is None:
         return dt.date.fromisoformat(bound)
     sign = 1 if match.group(1) == "+" else -1
@@ -82,7 +83,9 @@ def _date(question: Question, raw: Any, today: dt.date) -> Checked:
         value = raw
     else:
         match = re.fullmatch(
-            r"\s*(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{4})\s*", str(raw or "")
+            # [0-9], not \d: \d also matches Arabic-Indic and other digits int() accepts.
+            r"\s*([0-9]{1,2})\s*[/.\- ]\s*([0-9]{1,2})\s*[/.\- ]\s*([0-9]{4})\s*",
+            str(raw or ""),
         )
         if match is None:
             return Checked(error=_("Indiquez le jour, le mois et l'année, par exemple 14/07/1990."))
@@ -114,7 +117,7 @@ def _phone(question: Question, raw: Any, today: dt.date) -> Checked:
     digits = re.sub(r"[\s.\-]", "", str(raw or ""))
     if digits.startswith("+33"):
         digits = "0" + digits[3:]
-    if not re.fullmatch(r"0[67]\d{8}", digits):
+    if not re.fullmatch(r"0[67][0-9]{8}", digits):
         return Checked(
             error=_(
                 "Indiquez un numéro de portable français à 10 chiffres, commençant par 06 ou 07."

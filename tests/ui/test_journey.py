@@ -50,7 +50,8 @@ def test_usager_files_a_demarche_end_to_end(kiosk: Kiosk, qtbot: QtBot) -> None:
     walk_to_recap(kiosk.driver, check_step)
     # One screen per step, questions then pièces, counted on the "perte" path (11 steps).
     assert [s[0] for s in seen] == [step for step, _ in journey.STEPS]
-    assert seen[0][2] == "Étape 1 sur 10"  # before the motif is known, neither branch counts
+    # The count announced before the motif is known is that of the longest branch: stable.
+    assert {progress.split(" sur ")[1] for _, _, progress in seen} == {"11"}
     assert seen[-1][2] == "Étape 11 sur 11"
     assert {screen for _, screen, _ in seen} == {"question", "piece"}
 

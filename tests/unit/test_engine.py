@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -106,7 +107,8 @@ def test_previous_of_a_step_that_does_not_apply_is_none(engine: FormEngine) -> N
 
 
 def test_position_counts_the_applicable_steps(engine: FormEngine) -> None:
-    assert engine.position("motif", {}) == Position(1, 10)
+    # Before the motif is known, the longest branch is announced: the count never grows.
+    assert engine.position("motif", {}) == Position(1, 11)
     assert engine.position("motif", {"motif": "perte"}) == Position(1, 11)
     assert engine.position("timbre_fiscal", {"motif": "perte"}) == Position(9, 11)
     assert engine.position("justificatif_domicile", {"motif": "perte"}) == Position(11, 11)
@@ -220,3 +222,18 @@ def test_a_step_hidden_by_an_earlier_change_hides_its_own_dependants() -> None:
     assert engine.missing(answers, {}) == []
     following = engine.next_step("vehicule", answers)
     assert following is not None and following.id == "fin"
+
+
+def test_a_blank_answer_to_an_optional_question_is_no_answer() -> None:
+    optional = dataclasses.replace(PERMIS.step("prenoms"), required=False)
+    engine = FormEngine(PERMIS, today=lambda: TODAY)
+    for blank in (None, "", "   "):
+        checked = engine.validate(optional, blank)  # type: ignore[arg-type]
+        assert checked.ok and checked.value is None
+
+
+def test_the_announced_count_never_grows_along_either_branch(engine: FormEngine) -> None:
+    for motif in ("perte", "vol"):
+        before = engine.position("motif", {}).count
+        after = engine.position("motif", {"motif": motif}).count
+        assert after <= before

@@ -91,12 +91,14 @@ def test_text_pattern_without_message_has_a_generic_one() -> None:
 
 
 def test_the_name_pattern_of_the_permis_demarche() -> None:
-    q = question("text", pattern="[A-Za-zÀ-ÖØ-öø-ÿ' -]+", max_length=80)
-    assert accepted(q, "N'Diaye-Lefèvre") == "N'Diaye-Lefèvre"
-    assert accepted(q, "Éloïse") == "Éloïse"
-    rejected(q, "Dupont2")
-    rejected(q, "Dupont;")
-    rejected(q, "x" * 81)
+    from kiosk.catalog import BUNDLED_DIR, load_catalog
+
+    q = load_catalog(BUNDLED_DIR).get("permis-perte-vol").step("nom_naissance")
+    assert isinstance(q, Question)
+    for name in ("N'Diaye-Lefèvre", "Éloïse", "Cœur", "Łukasz", "Nguyễn", "Le Floc’h", "Ōta"):
+        assert accepted(q, name) == name
+    for bad in ("Dupont2", "Dupont;", "-Dupont", "x" * 81, "_"):
+        rejected(q, bad)
 
 
 # --- date ----------------------------------------------------------------------------------
@@ -305,3 +307,17 @@ def test_display_reads_an_answer_back_to_the_usager() -> None:
     assert question("yesno").display(False) == "Non"
     assert question("date").display("1990-07-14") == "14/07/1990"
     assert question("text").display("Zorglub") == "Zorglub"
+
+
+@pytest.mark.parametrize("raw", [1, 0, "1", "yes", None])
+def test_yes_no_takes_only_yes_or_no(raw: Any) -> None:
+    assert rejected(question("yesno"), raw) == "Répondez oui ou non."
+
+
+@pytest.mark.parametrize("raw", ["٠٦١٢٣٤٥٦٧٨", "０６１２３４５６７８"])
+def test_a_phone_in_other_digit_systems_is_rejected(raw: str) -> None:
+    rejected(question("phone"), raw)
+
+
+def test_a_date_in_other_digit_systems_is_rejected() -> None:
+    rejected(question("date"), "١٤/٠٧/١٩٩٠")

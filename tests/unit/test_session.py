@@ -58,7 +58,7 @@ def test_a_new_session_is_active_on_the_first_step(session: Session) -> None:
     assert session.answers == {}
     assert uuid.UUID(session.id).version == 4
     assert session.started_at.tzinfo is not None
-    assert session.position() == Position(1, 10)
+    assert session.position() == Position(1, 11)
     assert Session(PERMIS).id != session.id
 
 

@@ -8,6 +8,7 @@ possible, and a store that cannot open shows an out-of-service screen instead of
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from kiosk.app import KioskApp
 
 LOG = logging.getLogger("ui")
+SIGNAL_POLL_MS = 300
 _INPUT_EVENTS = {
     QEvent.Type.MouseButtonPress,
     QEvent.Type.KeyPress,
@@ -93,6 +95,18 @@ def _show(window: KioskWindow, config: Config) -> None:
         window.show()
 
 
+def _quit_on_signals(qt_app: QApplication) -> QTimer:
+    """SIGTERM (systemd stop) and SIGINT end the event loop cleanly: the store is closed and
+    a demo's temporary data removed. Python runs signal handlers only between bytecodes, so
+    a light timer wakes the interpreter while Qt waits in C++."""
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda _signum, _frame: qt_app.quit())
+    timer = QTimer()
+    timer.timeout.connect(lambda: None)
+    timer.start(SIGNAL_POLL_MS)
+    return timer
+
+
 def run_ui(
     config: Config,
     control_socket: str | None = None,
@@ -142,7 +156,9 @@ def run_ui(
 
     # A zero-delay timer fires once the event loop has processed the first paint.
     QTimer.singleShot(0, painted)
+    wakeup = _quit_on_signals(qt_app)
     code = qt_app.exec()
+    wakeup.stop()
     for close in closers:
         close()
     log_event(LOG, "kiosk.stopped", code=code)

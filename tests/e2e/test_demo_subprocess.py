@@ -198,3 +198,20 @@ def test_an_unusable_data_directory_shows_out_of_service_not_a_dead_home(tmp_pat
     finally:
         process.kill()
         process.wait()
+
+
+def test_sigterm_stops_the_kiosk_cleanly_and_removes_the_demo_data(tmp_path: Path) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TMPDIR": str(tmp_path)}
+    process = subprocess.Popen([*KIOSK, "--demo"], stderr=subprocess.PIPE, text=True, env=env)
+    assert process.stderr is not None
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # wait until the store and devices are open
+        line = process.stderr.readline()
+        if '"kiosk.ready"' in line:
+            break
+    [data_dir] = list(tmp_path.glob("kiosk-demo-*"))
+    process.terminate()  # what systemd does on stop
+    _, rest = process.communicate(timeout=15)
+    assert process.returncode == 0
+    assert '"kiosk.stopped"' in rest
+    assert not data_dir.exists()

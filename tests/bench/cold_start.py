@@ -42,25 +42,31 @@ def measure() -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TMPDIR": tmp}
         kiosk = str(Path(sys.executable).with_name("kiosk"))
-        kiosk_cmd = [kiosk, "--demo", "--exit-after-paint"]
-        bare_cmd = [sys.executable, "-c", BARE_WINDOW]
-        _time(kiosk_cmd, env)  # warm the disk cache for both, as on a kiosk that has booted
-        _time(bare_cmd, env)
-        kiosk, bare = [], []
-        for _ in range(RUNS):
-            kiosk.append(_time(kiosk_cmd, env))
-            bare.append(_time(bare_cmd, env))
-    kiosk_s, bare_s = statistics.median(kiosk), statistics.median(bare)
-    return {"kiosk_s": kiosk_s, "bare_s": bare_s, "ratio": kiosk_s / bare_s}
+        commands = {
+            "kiosk_s": [kiosk, "--demo", "--exit-after-paint"],
+            # Also the time until the store and devices are open (the second start stage).
+            "ready_s": [kiosk, "--demo", "--exit-when-ready"],
+            "bare_s": [sys.executable, "-c", BARE_WINDOW],
+        }
+        for command in commands.values():  # warm the disk cache, as on a kiosk that has booted
+            _time(command, env)
+        samples: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(RUNS):  # interleaved, so that machine noise hits all three alike
+            for name, command in commands.items():
+                samples[name].append(_time(command, env))
+    result = {name: statistics.median(values) for name, values in samples.items()}
+    result["ratio"] = result["kiosk_s"] / result["bare_s"]
+    return result
 
 
 def report() -> str:
     r = measure()
     verdict = "OK" if r["ratio"] <= TARGET_RATIO else "OVER TARGET"
     return (
-        f"cold start (median of {RUNS}): kiosk {r['kiosk_s'] * 1000:.0f} ms, "
+        f"cold start (median of {RUNS}): home painted {r['kiosk_s'] * 1000:.0f} ms, "
         f"bare PySide6 window {r['bare_s'] * 1000:.0f} ms, "
-        f"ratio {r['ratio']:.2f}x (target <= {TARGET_RATIO}x) {verdict}"
+        f"ratio {r['ratio']:.2f}x (target <= {TARGET_RATIO}x) {verdict}; "
+        f"store and devices ready {r['ready_s'] * 1000:.0f} ms"
     )
 
 

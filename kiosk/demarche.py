@@ -15,35 +15,30 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kiosk.conditions import Condition, parse_condition
 from kiosk.fields import FIELD_TYPES, resolve_date_bound
+from kiosk.format_reader import FORMAT_VERSION, DemarcheFormatError, TableReader
+from kiosk.rules import Rule, parse_rule
 
-FORMAT_VERSION = 1
-_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
+__all__ = [
+    "FORMAT_VERSION",
+    "Demarche",
+    "DemarcheFormatError",
+    "Option",
+    "PieceStep",
+    "Question",
+    "Step",
+    "parse_demarche",
+]
 
-
-class DemarcheFormatError(Exception):
-    """A démarche file that cannot be used; ``field`` is a path like ``steps[3].options``."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        self.field = field
-        self.reason = reason
-        super().__init__(f"{field}: {reason}")
+# Types a repeated group's own questions may have: one line of input each.
+GROUP_FIELD_TYPES = ("text", "date", "email", "phone", "postal_code", "choice", "yesno")
 
 
 @dataclass(frozen=True)
 class Option:
     value: str
     label: str
-
-
-@dataclass(frozen=True)
-class Condition:
-    """All listed answers must match; a list of values means "any of these"."""
-
-    expected: Mapping[str, tuple[Any, ...]]
-
-    def holds(self, answers: Mapping[str, Any]) -> bool:
-        return all(answers.get(key) in values for key, values in self.expected.items())
 
 
 @dataclass(frozen=True)
@@ -55,9 +50,10 @@ class Step:
     help: str
     when: Condition | None
     required: bool
+    applies_text: str = ""  # when it applies, in words, for the list of what to bring
 
-    def applies(self, answers: Mapping[str, Any]) -> bool:
-        return self.when is None or self.when.holds(answers)
+    def applies(self, answers: Mapping[str, Any], today: dt.date) -> bool:
+        return self.when is None or self.when.holds(answers, today)
 
 
 @dataclass(frozen=True)
@@ -72,16 +68,38 @@ class Question(Step):
     min_date: str = ""
     max_date: str = ""
     range_message: str = ""
+    min_value: int | None = None
+    max_value: int | None = None
+    individual: bool = False  # e-mail: one person's own address, not a shared one
+    fields: tuple[Question, ...] = ()  # a repeated group's own questions
+    min_items: int = 0
+    max_items: int = 0
 
     def display(self, value: Any) -> str:
         """The answer as the usager should read it back (label of a choice, French date)."""
         if self.type == "choice":
             return next((o.label for o in self.options if o.value == value), str(value))
+        if self.type == "multichoice" and isinstance(value, list):
+            return ", ".join(o.label for o in self.options if o.value in value)
         if self.type == "yesno":
             return "Oui" if value else "Non"
         if self.type == "date" and isinstance(value, str) and len(value) == 10:
             return f"{value[8:10]}/{value[5:7]}/{value[0:4]}"
+        if self.type == "address" and isinstance(value, dict):
+            street = " ".join(v for v in (value.get("numero"), value.get("voie")) if v)
+            lines = (
+                street,
+                value.get("complement"),
+                f"{value.get('code_postal')} {value.get('commune')}",
+            )
+            return ", ".join(line for line in lines if line)
+        if self.type == "group" and isinstance(value, list):
+            return "\n".join(self._entry(entry) for entry in value)
         return str(value)
+
+    def _entry(self, entry: Mapping[str, Any]) -> str:
+        shown = (q.display(entry[q.id]) for q in self.fields if entry.get(q.id) is not None)
+        return " ".join(shown)
 
 
 @dataclass(frozen=True)
@@ -99,6 +117,8 @@ class Demarche:
     family: str
     after: tuple[str, ...]  # what happens next, printed on the receipt
     steps: tuple[Step, ...] = field(default_factory=tuple)
+    bring: tuple[str, ...] = ()  # what to have at hand besides the pièces (e-mail, codes...)
+    rules: tuple[Rule, ...] = ()
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:
@@ -107,65 +127,12 @@ class Demarche:
         raise KeyError(step_id)
 
 
-class _Reader:
-    """Reads one table, remembering its path for errors and rejecting unknown keys."""
-
-    def __init__(self, table: Any, path: str) -> None:
-        if not isinstance(table, dict):
-            raise DemarcheFormatError(path or "(file)", "expected a table")
-        self.table: dict[str, Any] = table
-        self.path = path
-        self.used: set[str] = set()
-
-    def _where(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
-
-    def get(self, key: str, kind: type, default: Any = None, required: bool = False) -> Any:
-        self.used.add(key)
-        if key not in self.table:
-            if required:
-                raise DemarcheFormatError(self._where(key), "missing")
-            return default
-        value = self.table[key]
-        if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
-            raise DemarcheFormatError(self._where(key), f"expected {kind.__name__}")
-        if isinstance(value, str) and required and not value.strip():
-            raise DemarcheFormatError(self._where(key), "must not be empty")
-        return value
-
-    def done(self) -> None:
-        unknown = sorted(set(self.table) - self.used)
-        if unknown:
-            raise DemarcheFormatError(self._where(unknown[0]), "unknown key")
-
-
-def _parse_condition(raw: Any, path: str, earlier: Mapping[str, Step]) -> Condition:
-    reader = _Reader(raw, path)
-    expected: dict[str, tuple[Any, ...]] = {}
-    for key, value in reader.table.items():
-        reader.used.add(key)
-        where = f"{path}.{key}"
-        target = earlier.get(key)
-        if not isinstance(target, Question):
-            raise DemarcheFormatError(where, "refers to no earlier question")
-        values = tuple(value) if isinstance(value, list) else (value,)
-        if target.type == "choice":
-            allowed = {o.value for o in target.options}
-            bad = [v for v in values if v not in allowed]
-            if bad:
-                raise DemarcheFormatError(where, f"{bad[0]!r} is not an option of {key!r}")
-        expected[key] = values
-    if not expected:
-        raise DemarcheFormatError(path, "empty condition")
-    return Condition(expected)
-
-
 def _parse_options(raw: Any, path: str) -> tuple[Option, ...]:
     if not isinstance(raw, list) or not raw:
         raise DemarcheFormatError(path, "a choice needs a non-empty list of options")
     options = []
     for index, item in enumerate(raw):
-        reader = _Reader(item, f"{path}[{index}]")
+        reader = TableReader(item, f"{path}[{index}]")
         options.append(
             Option(reader.get("value", str, required=True), reader.get("label", str, required=True))
         )
@@ -175,11 +142,13 @@ def _parse_options(raw: Any, path: str) -> tuple[Option, ...]:
     return tuple(options)
 
 
+def _questions(steps: Mapping[str, Step]) -> dict[str, Question]:
+    return {key: step for key, step in steps.items() if isinstance(step, Question)}
+
+
 def _parse_step(raw: Any, path: str, earlier: Mapping[str, Step]) -> Step:
-    reader = _Reader(raw, path)
-    step_id = reader.get("id", str, required=True)
-    if not _ID.fullmatch(step_id):
-        raise DemarcheFormatError(f"{path}.id", "use lower-case letters, digits, - and _")
+    reader = TableReader(raw, path)
+    step_id = reader.identifier("id")
     if step_id in earlier:
         raise DemarcheFormatError(f"{path}.id", f"duplicate step id {step_id!r}")
     kind = reader.get("kind", str, default="question")
@@ -190,16 +159,19 @@ def _parse_step(raw: Any, path: str, earlier: Mapping[str, Step]) -> Step:
         "label": reader.get("label", str, required=True),
         "easy": reader.get("easy", str, default=""),
         "help": reader.get("help", str, default=""),
-        "when": None if when_raw is None else _parse_condition(when_raw, f"{path}.when", earlier),
+        "when": None
+        if when_raw is None
+        else parse_condition(when_raw, f"{path}.when", _questions(earlier)),
         "required": reader.get("required", bool, default=True),
+        "applies_text": reader.get("applies_text", str, default=""),
     }
     step: Step
     if kind == "piece":
-        examples = reader.get("examples", list, default=[])
+        examples = reader.texts("examples")
         max_pages = reader.get("max_pages", int, default=4)
         if max_pages < 1:  # a pièce that takes no page could never be deposited
             raise DemarcheFormatError(f"{path}.max_pages", "must be at least 1")
-        step = PieceStep(**common, examples=tuple(str(e) for e in examples), max_pages=max_pages)
+        step = PieceStep(**common, examples=examples, max_pages=max_pages)
     elif kind == "question":
         step = _parse_question(reader, path, common)
     else:
@@ -208,25 +180,8 @@ def _parse_step(raw: Any, path: str, earlier: Mapping[str, Step]) -> Step:
     return step
 
 
-def _parse_question(reader: _Reader, path: str, common: dict[str, Any]) -> Question:
-    field_type = reader.get("type", str, required=True)
-    if field_type not in FIELD_TYPES:
-        raise DemarcheFormatError(
-            f"{path}.type", f"unknown type {field_type!r} (known: {', '.join(FIELD_TYPES)})"
-        )
-    options = (
-        _parse_options(reader.get("options", list), f"{path}.options")
-        if field_type == "choice"
-        else ()
-    )
-    pattern = reader.get("pattern", str, default="")
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise DemarcheFormatError(
-            f"{path}.pattern", f"not a valid regular expression: {exc}"
-        ) from None
-    bounds = {}
+def _date_bounds(reader: TableReader) -> dict[str, Any]:
+    bounds: dict[str, Any] = {}
     for key in ("min_date", "max_date"):
         bounds[key] = reader.get(key, str, default="")
         if bounds[key]:
@@ -234,15 +189,81 @@ def _parse_question(reader: _Reader, path: str, common: dict[str, Any]) -> Quest
                 resolve_date_bound(bounds[key], dt.date(2000, 1, 1))
             except (ValueError, OverflowError):  # "-99999999d" overflows the date range
                 raise DemarcheFormatError(
-                    f"{path}.{key}", "use today, -18y, +30d or YYYY-MM-DD"
+                    reader.where(key), "use today, -18y, +30d or YYYY-MM-DD"
                 ) from None
+    return bounds
+
+
+def _pattern(reader: TableReader) -> str:
+    pattern: str = reader.get("pattern", str, default="")
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise DemarcheFormatError(
+            reader.where("pattern"), f"not a valid regular expression: {exc}"
+        ) from None
+    return pattern
+
+
+def _lengths(reader: TableReader) -> tuple[int, int]:
     min_length = reader.get("min_length", int, default=0)
     max_length = reader.get("max_length", int, default=0)
     if min_length < 0 or max_length < 0 or (max_length and min_length > max_length):
         # Such a question could never be answered.
         raise DemarcheFormatError(
-            f"{path}.min_length", "lengths must be >= 0 and min_length <= max_length"
+            reader.where("min_length"), "lengths must be >= 0 and min_length <= max_length"
         )
+    return min_length, max_length
+
+
+def _value_bounds(reader: TableReader) -> tuple[int | None, int | None]:
+    low = reader.get("min_value", int)
+    high = reader.get("max_value", int)
+    if low is not None and high is not None and low > high:
+        raise DemarcheFormatError(reader.where("min_value"), "min_value > max_value")
+    return low, high
+
+
+def _group_fields(reader: TableReader, path: str) -> tuple[Question, ...]:
+    raw = reader.get("fields", list, required=True)
+    if not raw:
+        raise DemarcheFormatError(reader.where("fields"), "a group needs its own questions")
+    fields: dict[str, Step] = {}
+    for index, item in enumerate(raw):
+        where = f"{path}.fields[{index}]"
+        sub = _parse_step(item, where, fields)
+        if not isinstance(sub, Question) or sub.type not in GROUP_FIELD_TYPES:
+            raise DemarcheFormatError(
+                f"{where}.type", f"a group's question is one of {', '.join(GROUP_FIELD_TYPES)}"
+            )
+        if sub.when is not None:
+            raise DemarcheFormatError(f"{where}.when", "not allowed inside a group")
+        fields[sub.id] = sub
+    return tuple(f for f in fields.values() if isinstance(f, Question))
+
+
+def _parse_question(reader: TableReader, path: str, common: dict[str, Any]) -> Question:
+    field_type = reader.get("type", str, required=True)
+    if field_type not in FIELD_TYPES:
+        raise DemarcheFormatError(
+            f"{path}.type", f"unknown type {field_type!r} (known: {', '.join(FIELD_TYPES)})"
+        )
+    options = (
+        _parse_options(reader.get("options", list), f"{path}.options")
+        if field_type in ("choice", "multichoice")
+        else ()
+    )
+    min_length, max_length = _lengths(reader)
+    min_value, max_value = _value_bounds(reader)
+    group: dict[str, Any] = {}
+    if field_type == "group":
+        group["fields"] = _group_fields(reader, path)
+        group["min_items"] = reader.get("min_items", int, default=1)
+        group["max_items"] = reader.get("max_items", int, default=0)
+        if group["min_items"] < 0 or (
+            group["max_items"] and group["max_items"] < group["min_items"]
+        ):
+            raise DemarcheFormatError(f"{path}.max_items", "max_items must be >= min_items")
     return Question(
         **common,
         type=field_type,
@@ -250,23 +271,35 @@ def _parse_question(reader: _Reader, path: str, common: dict[str, Any]) -> Quest
         placeholder=reader.get("placeholder", str, default=""),
         min_length=min_length,
         max_length=max_length,
-        pattern=pattern,
+        pattern=_pattern(reader),
         pattern_message=reader.get("pattern_message", str, default=""),
         range_message=reader.get("range_message", str, default=""),
-        **bounds,
+        min_value=min_value,
+        max_value=max_value,
+        individual=reader.get("individual", bool, default=False),
+        **_date_bounds(reader),
+        **group,
     )
 
 
+def _parse_rules(reader: TableReader, steps: Mapping[str, Step]) -> tuple[Rule, ...]:
+    rules: dict[str, Rule] = {}
+    for index, raw in enumerate(reader.get("rules", list, default=[])):
+        rule = parse_rule(raw, f"rules[{index}]", _questions(steps))
+        if rule.id in rules:
+            raise DemarcheFormatError(f"rules[{index}].id", f"duplicate rule id {rule.id!r}")
+        rules[rule.id] = rule
+    return tuple(rules.values())
+
+
 def parse_demarche(data: Mapping[str, Any]) -> Demarche:
-    reader = _Reader(dict(data), "")
+    reader = TableReader(dict(data), "")
     file_format = reader.get("format", int, required=True)
     if file_format != FORMAT_VERSION:
         raise DemarcheFormatError(
             "format", f"this kiosk reads format {FORMAT_VERSION}, not {file_format}"
         )
-    demarche_id = reader.get("id", str, required=True)
-    if not _ID.fullmatch(demarche_id):
-        raise DemarcheFormatError("id", "use lower-case letters, digits, - and _")
+    demarche_id = reader.identifier("id")
     raw_steps = reader.get("steps", list, required=True)
     if not raw_steps:
         raise DemarcheFormatError("steps", "a démarche needs at least one step")
@@ -274,15 +307,16 @@ def parse_demarche(data: Mapping[str, Any]) -> Demarche:
     for index, raw in enumerate(raw_steps):
         step = _parse_step(raw, f"steps[{index}]", steps)
         steps[step.id] = step
-    after = reader.get("after", list, default=[])
     demarche = Demarche(
         id=demarche_id,
         version=reader.get("version", str, required=True),
         title=reader.get("title", str, required=True),
         summary=reader.get("summary", str, default=""),
         family=reader.get("family", str, default="autre"),
-        after=tuple(str(line) for line in after),
+        after=reader.texts("after"),
         steps=tuple(steps.values()),
+        bring=reader.texts("bring"),
+        rules=_parse_rules(reader, steps),
     )
     reader.done()
     return demarche

@@ -30,7 +30,7 @@ class Position:
 class FormEngine:
     def __init__(self, demarche: Demarche, today: Callable[[], dt.date] = dt.date.today) -> None:
         self.demarche = demarche
-        self._today = today
+        self.today = today
 
     def applicable_steps(self, answers: Mapping[str, Any]) -> list[Step]:
         # Conditions only refer to earlier questions, so one pass in order is enough, as long
@@ -38,8 +38,9 @@ class FormEngine:
         # stale answer of a hidden question must not keep its own dependants visible).
         steps: list[Step] = []
         visible: dict[str, Any] = {}
+        today = self.today()
         for step in self.demarche.steps:
-            if step.applies(visible):
+            if step.applies(visible, today):
                 steps.append(step)
                 if step.id in answers:
                     visible[step.id] = answers[step.id]
@@ -105,14 +106,14 @@ class FormEngine:
         )
 
     def _conditioning_questions(self) -> list[Question]:
-        named = {key for step in self.demarche.steps if step.when for key in step.when.expected}
+        named = {key for step in self.demarche.steps if step.when for key in step.when.keys}
         return [s for s in self.demarche.steps if isinstance(s, Question) and s.id in named]
 
     def validate(self, question: Question, raw: Any) -> Checked:
         blank = raw is None or (isinstance(raw, str) and not raw.strip())
         if blank and not question.required:
             return Checked(None)
-        return check(question, raw, self._today())
+        return check(question, raw, self.today())
 
     def prune(self, answers: Mapping[str, Any]) -> dict[str, Any]:
         """Only the answers of questions that still apply."""

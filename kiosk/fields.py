@@ -14,6 +14,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kiosk.i18n import _
+from kiosk.identifiers import (
+    looks_shared,
+    normalise_ephoto,
+    normalise_neph,
+    normalise_plate,
+    normalise_postal_code,
+    normalise_timbre_fiscal,
+    normalise_vin,
+)
 
 if TYPE_CHECKING:
     from kiosk.demarche import Question
@@ -23,6 +32,7 @@ if TYPE_CHECKING:
 class Checked:
     value: Any = None
     error: str | None = None
+    notice: str | None = None  # accepted, but the usager must know (e.g. a single-use code)
 
     @property
     def ok(self) -> bool:
@@ -110,6 +120,13 @@ def _email(question: Question, raw: Any, today: dt.date) -> Checked:
         return Checked(
             error=_("Cette adresse e-mail n'est pas complète, par exemple prenom.nom@exemple.fr.")
         )
+    if question.individual and looks_shared(text):
+        return Checked(
+            error=_(
+                "Cette adresse semble partagée (famille, entreprise, service). Il faut une "
+                "adresse à vous seul(e) : le médiateur peut vous aider à en créer une."
+            )
+        )
     return Checked(text.lower())
 
 
@@ -126,13 +143,119 @@ def _phone(question: Question, raw: Any, today: dt.date) -> Checked:
     return Checked(" ".join(digits[i : i + 2] for i in range(0, 10, 2)))
 
 
+def _multichoice(question: Question, raw: Any, today: dt.date) -> Checked:
+    values = [option.value for option in question.options]
+    chosen = list(raw) if isinstance(raw, list | tuple) else []
+    if not chosen:
+        return Checked(error=_("Choisissez au moins une réponse."))
+    if any(value not in values for value in chosen):
+        return Checked(error=_("Choisissez parmi les réponses proposées."))
+    return Checked([value for value in values if value in chosen])  # the catalog's order
+
+
+def _number(question: Question, raw: Any, today: dt.date) -> Checked:
+    text = str(raw if raw is not None else "").strip().replace(" ", "")
+    if not re.fullmatch(r"[0-9]+", text):
+        return Checked(error=_("Indiquez un nombre, avec des chiffres seulement."))
+    value = int(text)
+    low, high = question.min_value, question.max_value
+    if (low is not None and value < low) or (high is not None and value > high):
+        return Checked(
+            error=question.range_message
+            or _("Indiquez un nombre entre {low} et {high}.").format(low=low, high=high)
+        )
+    return Checked(value)
+
+
+def _identifier(normalise: Callable[[str], str | None], message: str, notice: str = "") -> Checker:
+    """A field type for an administrative identifier: its normaliser and what to say."""
+
+    def checker(question: Question, raw: Any, today: dt.date) -> Checked:
+        value = normalise(str(raw or ""))
+        if value is None:
+            return Checked(error=_(message))
+        return Checked(value, notice=_(notice) if notice else None)
+
+    return checker
+
+
+_ADDRESS_PARTS = ("numero", "voie", "complement", "code_postal", "commune")
+
+
+def _address(question: Question, raw: Any, today: dt.date) -> Checked:
+    parts = raw if isinstance(raw, dict) else {}
+    cleaned = {key: " ".join(str(parts.get(key) or "").split()) for key in _ADDRESS_PARTS}
+    if not cleaned["voie"] or not cleaned["commune"]:
+        return Checked(error=_("Indiquez au moins la rue et la commune."))
+    postal = normalise_postal_code(cleaned["code_postal"])
+    if postal is None:
+        return Checked(error=_("Le code postal fait 5 chiffres, par exemple 69003."))
+    cleaned["code_postal"] = postal
+    if len(cleaned["numero"]) > 10 or any(len(v) > 120 for v in cleaned.values()):
+        return Checked(error=_("Une partie de l'adresse est trop longue."))
+    return Checked(cleaned)
+
+
+def _group(question: Question, raw: Any, today: dt.date) -> Checked:
+    """A repeated group (e.g. an association's dirigeants): a list of entries, each a table
+    answering the group's own questions."""
+    entries = list(raw) if isinstance(raw, list | tuple) else []
+    if len(entries) < max(question.min_items, 1):
+        return Checked(
+            error=_("Indiquez au moins {n} personne(s).").format(n=max(question.min_items, 1))
+        )
+    if question.max_items and len(entries) > question.max_items:
+        return Checked(error=_("Indiquez au plus {n} personnes.").format(n=question.max_items))
+    kept: list[dict[str, Any]] = []
+    for number, entry in enumerate(entries, start=1):
+        values = entry if isinstance(entry, dict) else {}
+        row: dict[str, Any] = {}
+        for field in question.fields:
+            checked = check(field, values.get(field.id), today)
+            if not checked.ok:
+                return Checked(error=f"{number}. {field.label} : {checked.error}")
+            row[field.id] = checked.value
+        kept.append(row)
+    return Checked(kept)
+
+
 FIELD_TYPES: dict[str, Checker] = {
     "text": _text,
     "choice": _choice,
+    "multichoice": _multichoice,
     "yesno": _yes_no,
     "date": _date,
+    "number": _number,
     "email": _email,
     "phone": _phone,
+    "postal_code": _identifier(
+        normalise_postal_code, "Le code postal fait 5 chiffres, par exemple 69003."
+    ),
+    "address": _address,
+    "neph": _identifier(
+        normalise_neph,
+        "Le numéro NEPH fait 12 chiffres. Il est sur votre permis ou votre attestation "
+        "d'inscription.",
+    ),
+    "plate": _identifier(
+        normalise_plate,
+        "Écrivez le numéro comme sur la plaque, par exemple AB-123-CD (ou 1234 AB 69 pour "
+        "une ancienne plaque).",
+    ),
+    "vin": _identifier(
+        normalise_vin,
+        "Le numéro d'identification (case E de la carte grise) fait 17 lettres et chiffres, "
+        "sans I, O ni Q.",
+    ),
+    "timbre_fiscal": _identifier(
+        normalise_timbre_fiscal, "Le numéro du timbre fiscal fait 16 chiffres."
+    ),
+    "ephoto": _identifier(
+        normalise_ephoto,
+        "Le code photo fait 22 lettres et chiffres. Il est écrit sur la planche de photos.",
+        notice="Ce code photo ne sert qu'une seule fois : gardez-le pour cette démarche.",
+    ),
+    "group": _group,
 }
 
 

@@ -127,7 +127,8 @@ class Session:
     def go_to(self, step_id: str) -> None:
         """Jump to a step (from the récapitulatif's "Modifier")."""
         self._require_active()
-        if step_id != RECAP and not self.demarche.step(step_id).applies(self._answers):
+        today = self.engine.today()
+        if step_id != RECAP and not self.demarche.step(step_id).applies(self._answers, today):
             raise ValueError(f"step {step_id} does not apply")
         self.current = step_id
 

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kiosk.catalog import BUNDLED_DIR, Catalog, DisabledDemarche, load_catalog
+from kiosk.conditions import Clause, Condition
 from kiosk.demarche import (
-    Condition,
     Demarche,
     DemarcheFormatError,
     PieceStep,
     Question,
     parse_demarche,
 )
+
+TODAY = dt.date(2026, 11, 22)
+
 
 # --- the parser, on plain data -------------------------------------------------------------
 
@@ -75,7 +79,7 @@ def test_a_valid_demarche_is_parsed_with_its_defaults() -> None:
     assert nom.when is None
     assert isinstance(plainte, PieceStep)
     assert (plainte.kind, plainte.max_pages, plainte.examples) == ("piece", 4, ())
-    assert plainte.when == Condition({"motif": ("vol",)})
+    assert plainte.when == Condition((Clause("motif", "in", ("vol",)),))
     assert demarche.step("nom") is nom
     with pytest.raises(KeyError):
         demarche.step("absent")
@@ -84,10 +88,10 @@ def test_a_valid_demarche_is_parsed_with_its_defaults() -> None:
 def test_a_condition_may_list_several_values() -> None:
     demarche = parse_demarche(with_step(2, when={"motif": ["perte", "vol"]}))
     step = demarche.step("plainte")
-    assert step.applies({"motif": "perte"})
-    assert step.applies({"motif": "vol"})
-    assert not step.applies({})
-    assert not step.applies({"motif": "autre"})
+    assert step.applies({"motif": "perte"}, TODAY)
+    assert step.applies({"motif": "vol"}, TODAY)
+    assert not step.applies({}, TODAY)
+    assert not step.applies({"motif": "autre"}, TODAY)
 
 
 @pytest.mark.parametrize(
@@ -105,7 +109,7 @@ def test_a_condition_may_list_several_values() -> None:
         (data(colour="bleu"), "colour", "unknown key"),
         (data(steps=["motif"]), "steps[0]", "expected a table"),
         (with_step(1, colour="bleu"), "steps[1].colour", "unknown key"),
-        (with_step(1, type="number"), "steps[1].type", "unknown type 'number'"),
+        (with_step(1, type="nope"), "steps[1].type", "unknown type 'nope'"),
         (without(with_step(1), "type", 1), "steps[1].type", "missing"),
         (with_step(1, kind="video"), "steps[1].kind", "must be 'question' or 'piece'"),
         (with_step(1, id="motif"), "steps[1].id", "duplicate step id 'motif'"),
@@ -208,8 +212,8 @@ def test_the_permis_demarche_is_as_written(bundled: Catalog) -> None:
         "timbre_fiscal",
     ]
     assert pieces == ["piece_identite", "justificatif_domicile", "declaration_vol"]
-    assert demarche.step("timbre_fiscal").when == Condition({"motif": ("perte",)})
-    assert demarche.step("declaration_vol").when == Condition({"motif": ("vol",)})
+    assert demarche.step("timbre_fiscal").when == Condition((Clause("motif", "in", ("perte",)),))
+    assert demarche.step("declaration_vol").when == Condition((Clause("motif", "in", ("vol",)),))
     declaration = demarche.step("declaration_vol")
     assert isinstance(declaration, PieceStep) and declaration.max_pages == 3
     with pytest.raises(KeyError):
@@ -239,9 +243,9 @@ BROKEN_FILES = {
         "unknown key",
     ),
     "unknown-type.toml": (
-        demarche_toml("unknown-type", '\n[[steps]]\nid = "age"\ntype = "number"\nlabel = "x"\n'),
+        demarche_toml("unknown-type", '\n[[steps]]\nid = "age"\ntype = "nope"\nlabel = "x"\n'),
         "steps[2].type",
-        "unknown type 'number'",
+        "unknown type 'nope'",
     ),
     "when-later.toml": (
         demarche_toml(

@@ -49,7 +49,24 @@ def test_checked_is_ok_only_without_error() -> None:
 
 
 def test_the_registry_knows_every_type() -> None:
-    assert set(FIELD_TYPES) == {"text", "choice", "yesno", "date", "email", "phone"}
+    assert set(FIELD_TYPES) == {
+        "text",
+        "choice",
+        "multichoice",
+        "yesno",
+        "date",
+        "number",
+        "email",
+        "phone",
+        "postal_code",
+        "address",
+        "neph",
+        "plate",
+        "vin",
+        "timbre_fiscal",
+        "ephoto",
+        "group",
+    }
 
 
 # --- text ----------------------------------------------------------------------------------

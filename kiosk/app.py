@@ -131,6 +131,9 @@ class KioskApp:
         missing = session.missing()
         if missing:
             raise ValueError(f"incomplete: {missing[0].id}")
+        broken = session.broken_rules()
+        if broken:  # an earlier answer changed after the rule was checked
+            raise ValueError(f"rule broken: {broken[0].id}")
         files: list[FileToSeal] = []
         pieces = []
         for step in session.engine.applicable_steps(session.answers):

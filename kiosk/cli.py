@@ -62,10 +62,11 @@ def _parser() -> argparse.ArgumentParser:
         "command",
         nargs="?",
         default="run",
-        choices=("run", "check-config", "config-reference"),
+        choices=("run", "check-config", "config-reference", "catalog"),
         help="run (défaut) ; check-config : valider la configuration ; config-reference : "
-        "lister toutes les clés",
+        "lister toutes les clés ; catalog check [DOSSIER] : valider des fichiers de démarches",
     )
+    parser.add_argument("arguments", nargs="*", help=argparse.SUPPRESS)
     return parser
 
 
@@ -90,6 +91,8 @@ def _main(start_ui: StartUi, argv: list[str] | None) -> int:
     if args.command == "config-reference":
         print(reference())
         return 0
+    if args.command == "catalog":
+        return _catalog_command(args.arguments)
     try:
         config = _load(args)
     except ConfigError as exc:
@@ -118,6 +121,41 @@ def _main(start_ui: StartUi, argv: list[str] | None) -> int:
             import shutil
 
             shutil.rmtree(config.data_dir, ignore_errors=True)
+
+
+def _catalog_command(arguments: list[str]) -> int:
+    if not arguments or arguments[0] != "check" or len(arguments) > 2:
+        print("usage : kiosk catalog check [DOSSIER]", file=sys.stderr)
+        return 2
+    from kiosk.catalog import BUNDLED_DIR
+
+    return check_catalog(Path(arguments[1]) if len(arguments) == 2 else BUNDLED_DIR)
+
+
+def check_catalog(directory: Path) -> int:
+    """For the people who write démarche files: every file, what it holds or what is wrong.
+    Exit code 1 when a file is refused (the kiosk would hide that démarche)."""
+    from kiosk.catalog import load_catalog
+    from kiosk.demarche import PieceStep
+
+    if not directory.is_dir():
+        print(f"Dossier introuvable : {directory}", file=sys.stderr)
+        return 2
+    logging.disable(logging.CRITICAL)  # the findings are printed below, plainly
+    try:
+        catalog = load_catalog(directory)
+    finally:
+        logging.disable(logging.NOTSET)
+    for demarche in catalog.demarches:
+        pieces = sum(isinstance(step, PieceStep) for step in demarche.steps)
+        print(
+            f"OK      {demarche.id} (version {demarche.version}) : {len(demarche.steps)} étapes "
+            f"dont {pieces} pièces, {len(demarche.rules)} règles"
+        )
+    for disabled in catalog.disabled:
+        print(f"REFUSÉ  {disabled.file} : champ « {disabled.field} » : {disabled.reason}")
+    print(f"{len(catalog.demarches)} démarche(s) valide(s), {len(catalog.disabled)} refusée(s).")
+    return 1 if catalog.disabled or not catalog.demarches else 0
 
 
 def check_config(config: Config) -> int:

@@ -16,6 +16,7 @@ from typing import Any
 
 from kiosk.demarche import Demarche, PieceStep, Question, Step
 from kiosk.fields import Checked, check
+from kiosk.rules import Rule
 
 # Beyond this many branch combinations, the count announced is the longest among the first ones.
 MAX_BRANCH_COMBINATIONS = 64
@@ -119,6 +120,17 @@ class FormEngine:
         """Only the answers of questions that still apply."""
         keep = {s.id for s in self.applicable_steps(answers) if isinstance(s, Question)}
         return {key: value for key, value in answers.items() if key in keep}
+
+    def broken_rules(self, answers: Mapping[str, Any], anchor: str | None = None) -> list[Rule]:
+        """Rules the answers break (only those anchored on ``anchor``, when given): a rule is
+        anchored on its last question, the screen where the usager can put it right."""
+        kept = self.prune(answers)
+        order = {step.id: index for index, step in enumerate(self.demarche.steps)}
+        return [
+            rule
+            for rule in self.demarche.rules
+            if (anchor is None or rule.anchor(order) == anchor) and rule.broken(kept, self.today())
+        ]
 
     def missing(self, answers: Mapping[str, Any], pieces: Mapping[str, int]) -> list[Step]:
         """Required steps still unanswered; ``pieces`` maps a pièce id to its page count."""

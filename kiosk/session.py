@@ -18,6 +18,7 @@ from kiosk.demarche import Demarche, PieceStep, Question, Step
 from kiosk.engine import FormEngine, Position
 from kiosk.fields import Checked
 from kiosk.pieces import PageImage
+from kiosk.rules import Rule
 
 RECAP = "recapitulatif"  # the pseudo-step after the last applicable step
 
@@ -86,15 +87,31 @@ class Session:
             raise SessionClosed(self.state.value)
 
     def answer(self, raw: Any) -> Checked:
-        """Check and keep the answer to the current question; the step does not move."""
+        """Check and keep the answer to the current question; the step does not move.
+
+        A valid answer that breaks a cross-field rule (e.g. too young for this démarche) is
+        refused on this screen with the rule's message, and the previous answer is kept.
+        """
         self._require_active()
         step = self.current_step()
         if not isinstance(step, Question):
             raise ValueError("the current step is not a question")
         checked = self.engine.validate(step, raw)
-        if checked.ok:
-            self._answers[step.id] = checked.value
+        if not checked.ok:
+            return checked
+        previous = self._answers.get(step.id)
+        self._answers[step.id] = checked.value
+        broken = self.engine.broken_rules(self._answers, anchor=step.id)
+        if broken:
+            if previous is None:
+                self._answers.pop(step.id)
+            else:
+                self._answers[step.id] = previous
+            return Checked(error=broken[0].message)
         return checked
+
+    def broken_rules(self) -> list[Rule]:
+        return self.engine.broken_rules(self._answers)
 
     def set_pages(self, piece_id: str, pages: list[PageImage]) -> None:
         self._require_active()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from kiosk.config import Config
 from kiosk.demarche import Demarche, DemarcheFormatError, parse_demarche
+from kiosk.i18n import _
 from kiosk.jsonlog import log_event
 
 LOG = logging.getLogger("kiosk.catalog")
@@ -36,6 +37,44 @@ class Catalog:
             if demarche.id == demarche_id:
                 return demarche
         raise KeyError(demarche_id)
+
+    def families(self) -> list[Family]:
+        """The families that have démarches, in the order of FAMILIES, then any other."""
+        known = list(_family_texts())
+        present = sorted({d.family for d in self.demarches}, key=lambda f: (f not in known, f))
+        return [
+            Family(
+                family,
+                *_family_texts().get(family, _family_texts()["autre"]),
+                tuple(d for d in self.demarches if d.family == family),
+            )
+            for family in present
+        ]
+
+
+@dataclass(frozen=True)
+class Family:
+    id: str
+    title: str
+    summary: str
+    demarches: tuple[Demarche, ...]
+
+
+def _family_texts() -> dict[str, tuple[str, str]]:
+    # Built at call time so the active translation applies.
+    return {
+        "permis": (_("Permis de conduire"), _("Perte, vol, renouvellement, examen, catégorie…")),
+        "carte-grise": (
+            _("Carte grise"),
+            _("Duplicata, changement d'adresse, vente ou achat d'un véhicule"),
+        ),
+        "identite": (
+            _("Carte d'identité et passeport"),
+            _("Pré-demande en ligne, avant le rendez-vous en mairie"),
+        ),
+        "association": (_("Associations"), _("Créer, modifier ou dissoudre une association")),
+        "autre": (_("Autres démarches"), ""),
+    }
 
 
 def _load_file(path: Path) -> Demarche:

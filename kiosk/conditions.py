@@ -60,6 +60,13 @@ _APPLIES_TO: dict[str, tuple[str, ...] | None] = {
     "age_below": ("date",),
     "age_at_least": ("date",),
 }
+# Answers that are a list or a table never equal one value: ``in`` would never hold on them
+# and ``not`` always would. What to use instead.
+_NOT_ONE_VALUE: dict[str, str] = {
+    "multichoice": "contains",
+    "group": "answered",
+    "address": "answered",
+}
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,10 @@ def _clause(key: str, raw: Any, where: str, target: Question) -> Clause:
     types = _APPLIES_TO[operator]
     if types is not None and target.type not in types:
         raise DemarcheFormatError(where, f"only for a {' or '.join(types)} question")
+    if operator in ("in", "not") and target.type in _NOT_ONE_VALUE:
+        raise DemarcheFormatError(
+            where, f"a {target.type} answer is not one value: use {_NOT_ONE_VALUE[target.type]}"
+        )
     values = tuple(value) if isinstance(value, list) else (value,)
     if not values:
         raise DemarcheFormatError(where, "no value to compare with")

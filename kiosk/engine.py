@@ -121,15 +121,14 @@ class FormEngine:
         keep = {s.id for s in self.applicable_steps(answers) if isinstance(s, Question)}
         return {key: value for key, value in answers.items() if key in keep}
 
-    def broken_rules(self, answers: Mapping[str, Any], anchor: str | None = None) -> list[Rule]:
-        """Rules the answers break (only those anchored on ``anchor``, when given): a rule is
-        anchored on its last question, the screen where the usager can put it right."""
+    def broken_rules(self, answers: Mapping[str, Any], involving: str | None = None) -> list[Rule]:
+        """Rules the answers break; with ``involving``, only the rules that read that question
+        (checked when it is answered, so a change from the récapitulatif is checked too)."""
         kept = self.prune(answers)
-        order = {step.id: index for index, step in enumerate(self.demarche.steps)}
         return [
             rule
             for rule in self.demarche.rules
-            if (anchor is None or rule.anchor(order) == anchor) and rule.broken(kept, self.today())
+            if (involving is None or involving in rule.fields) and rule.broken(kept, self.today())
         ]
 
     def missing(self, answers: Mapping[str, Any], pieces: Mapping[str, int]) -> list[Step]:

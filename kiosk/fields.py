@@ -111,7 +111,11 @@ def _date(question: Question, raw: Any, today: dt.date) -> Checked:
     return Checked(value.isoformat())
 
 
-_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+# Dot-separated atoms before the @ (no leading, trailing or double dot), and domain labels
+# that neither start nor end with a hyphen.
+_EMAIL_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_EMAIL_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"{_EMAIL_ATOM}(\.{_EMAIL_ATOM})*@{_EMAIL_LABEL}(\.{_EMAIL_LABEL})+")
 
 
 def _email(question: Question, raw: Any, today: dt.date) -> Checked:

@@ -11,8 +11,8 @@
 Kinds: ``min_age`` / ``max_age`` (``field`` a date of birth, ``years``), ``not_after`` /
 ``not_before`` (``field`` a date, ``other`` another date question or ``today``), ``different``
 (``fields``: answers that must not be equal, e.g. the applicant's and the représentant légal's
-e-mail). A rule is checked as soon as the last of its questions is answered, so the usager is
-told on that very screen, and again before sealing.
+e-mail). A rule is checked whenever one of its questions is answered (once all of them are),
+so the usager is told on that very screen, and again before sealing.
 """
 
 from __future__ import annotations
@@ -33,14 +33,11 @@ if TYPE_CHECKING:
 class Rule:
     id: str
     kind: str
-    fields: tuple[str, ...]  # the questions it reads, the last (in step order) is its anchor
+    fields: tuple[str, ...]  # the questions it reads
     message: str
     when: Condition | None
     years: int = 0
     other: str = ""  # for date comparisons: another question, or "today"
-
-    def anchor(self, order: Mapping[str, int]) -> str:
-        return max(self.fields, key=lambda f: order[f])
 
     def broken(self, answers: Mapping[str, Any], today: dt.date) -> bool:
         """True when the rule applies, all its answers are given, and they break it."""
@@ -104,6 +101,10 @@ def parse_rule(raw: Any, path: str, questions: Mapping[str, Question]) -> Rule:
             if name not in questions:
                 raise DemarcheFormatError(
                     f"{reader.where('fields')}[{index}]", f"no question {name!r} in this démarche"
+                )
+            if name in names[:index]:  # an answer always equals itself: always broken
+                raise DemarcheFormatError(
+                    f"{reader.where('fields')}[{index}]", f"{name!r} is named twice"
                 )
         fields = names
     else:

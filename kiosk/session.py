@@ -101,7 +101,7 @@ class Session:
             return checked
         previous = self._answers.get(step.id)
         self._answers[step.id] = checked.value
-        broken = self.engine.broken_rules(self._answers, anchor=step.id)
+        broken = self.engine.broken_rules(self._answers, involving=step.id)
         if broken:
             if previous is None:
                 self._answers.pop(step.id)

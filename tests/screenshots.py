@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from tests.support.inprocess import demo_app, pump_until, widget_driver
-from tests.support.journey import DEMARCHE, walk_to_recap
+from tests.support.journey import open_demarche, walk_to_recap
 from ui import driving
 from ui.main import window_for
 from ui.window import KioskWindow
@@ -43,9 +43,21 @@ def main() -> int:
         driver = widget_driver(window, pump_until)
         _shoot(window, out, "01-home")
         counter = iter(range(2, 100))
+        driving.click(window, "family:permis")
+        _shoot(window, out, f"{next(counter):02d}-family")
+        driving.click(window, "demarche:permis-perte-vol")
+        _shoot(window, out, f"{next(counter):02d}-intro")
+        driving.click(window, "back")
+        driving.click(window, "back")
 
         def on_step(step_id: str) -> None:
             _shoot(window, out, f"{next(counter):02d}-step-{step_id}")
+            if step_id == "code_ephoto":
+                driving.type_text(window, "input", "AB12CD34EF56GH78IJ90KL")
+                driving.click(window, "continue")
+                _shoot(window, out, f"{next(counter):02d}-step-ephoto-notice")
+                driving.click(window, "message-ok")
+                driving.click(window, "back")
             if step_id == "email":
                 driving.type_text(window, "input", "pas-une-adresse")
                 driving.click(window, "continue")
@@ -69,7 +81,7 @@ def main() -> int:
         # The idle warning, on a fresh session with a short timeout.
         app.idle.warning_after, app.idle.countdown = 0.5, 30
         pump_until(lambda: window.current_screen == "home")
-        driving.click(window, f"demarche:{DEMARCHE}")
+        open_demarche(driver)
         pump_until(lambda: window.overlay.kind == "idle")
         _shoot(window, out, f"{next(counter):02d}-idle-warning")
         app.devices.shutdown()

@@ -7,7 +7,16 @@ header. Styling is by the ``role`` property (assets/styles/kiosk.qss), never inl
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QPushButton,
+    QScrollArea,
+    QScroller,
+    QSizePolicy,
+    QWidget,
+)
 
 from kiosk.i18n import _
 
@@ -56,6 +65,19 @@ def discard(widget: QWidget) -> None:
     """Hide now, delete at the next event-loop turn (deleting inside a slot is unsafe)."""
     widget.hide()
     widget.deleteLater()
+
+
+def scrolling(layout: QLayout) -> QScrollArea:
+    """``layout`` in a scroll area that follows the finger, as on a phone: there is no mouse
+    wheel at a kiosk."""
+    content = QWidget()
+    content.setObjectName("scroll-body")
+    content.setLayout(layout)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(content)
+    QScroller.grabGesture(scroll.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
+    return scroll
 
 
 def clear_layout(layout: QLayout, keep_last: int = 0) -> None:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from drivers.cancel import CancelToken
 from drivers.errors import DeviceError, DeviceTimeout
-from kiosk.catalog import Catalog
+from kiosk.catalog import Catalog, Family
 from kiosk.config import Config
 from kiosk.demarche import PieceStep, Question
 from kiosk.i18n import _
@@ -65,10 +65,12 @@ class KioskWindow(QWidget):
         self.tasks = TaskRelay()
         self._return_to_recap = False
         self._scan_cancel: CancelToken | None = None
-        self.home = HomeScreen(catalog.demarches, config["kiosk.site_name"])
-        self.home.demarche_chosen.connect(self.start)
+        self.catalog = catalog
+        self.home = HomeScreen(catalog.families(), config["kiosk.site_name"])
+        self.home.family_chosen.connect(self.show_family)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.home)
+        self._family: Family | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
@@ -77,6 +79,7 @@ class KioskWindow(QWidget):
         self._receipt_timer = self._timer(lambda: self.finish("finished"))
         self._scan_timer = self._timer(self._scan_timed_out)
         self._deposit: Deposit | None = None
+        self._intro_demarche = ""
         self._wiped_timer = self._timer(lambda: self.show_screen(self.home))
 
     @property
@@ -105,19 +108,35 @@ class KioskWindow(QWidget):
 
     def _build_journey_screens(self) -> None:
         # Imported here: these modules and their widgets are not needed to paint the home.
+        from ui.screens.home import FamilyScreen
+        from ui.screens.intro import IntroScreen
         from ui.screens.piece import PieceScreen
         from ui.screens.question import QuestionScreen
         from ui.screens.recap import RecapScreen
         from ui.screens.receipt import ReceiptScreen
         from ui.screens.wiped import WipedScreen
 
+        self.family = FamilyScreen()
+        self.intro = IntroScreen()
         self.question = QuestionScreen()
         self.piece = PieceScreen()
         self.recap = RecapScreen()
         self.receipt = ReceiptScreen()
         self.wiped = WipedScreen()
-        for screen in (self.question, self.piece, self.recap, self.receipt, self.wiped):
+        for screen in (
+            self.family,
+            self.intro,
+            self.question,
+            self.piece,
+            self.recap,
+            self.receipt,
+            self.wiped,
+        ):
             self.stack.addWidget(screen)
+        self.family.demarche_chosen.connect(self.show_intro)
+        self.family.back_requested.connect(lambda: self.show_screen(self.home))
+        self.intro.footer.back_clicked.connect(self._back_from_intro)
+        self.intro.start_requested.connect(lambda: self.start(self._intro_demarche))
 
         for frame in (self.question, self.piece, self.recap):
             frame.header.quit_requested.connect(self.confirm_quit)
@@ -147,6 +166,22 @@ class KioskWindow(QWidget):
         if session is None:
             raise RuntimeError("no active session")
         return session
+
+    def show_family(self, family_id: str) -> None:
+        if self._app is None:
+            return  # not assembled yet (a tap in the first few milliseconds)
+        family = next(f for f in self.catalog.families() if f.id == family_id)
+        self._family = family
+        self.family.show_family(family)
+        self.show_screen(self.family)
+
+    def show_intro(self, demarche_id: str) -> None:
+        self._intro_demarche = demarche_id
+        self.intro.show_demarche(self.catalog.get(demarche_id))
+        self.show_screen(self.intro)
+
+    def _back_from_intro(self) -> None:
+        self.show_screen(self.family if self._family is not None else self.home)
 
     def start(self, demarche_id: str) -> None:
         self._return_to_recap = False
@@ -185,6 +220,15 @@ class KioskWindow(QWidget):
         if not checked.ok:
             self.question.show_error(checked.error)
             log_event(LOG, "answer.rejected", session_id=session.id, step_id=session.current)
+            return
+        if checked.notice:
+            # Accepted, but the usager must know before going on (e.g. a single-use code).
+            self.overlay.present(
+                "notice",
+                _("À savoir"),
+                checked.notice,
+                [Choice(_("J'ai compris"), "message-ok", self.advance, primary=True)],
+            )
             return
         self.advance()
 

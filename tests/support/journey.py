@@ -53,7 +53,7 @@ STEPS: list[tuple[str, list[Action]]] = [
     ("date_naissance", _date("14", "07", "1962")),
     ("email", _typed(EMAIL)),
     ("telephone", _typed(PHONE)),
-    ("code_ephoto", _typed(EPHOTO)),
+    ("code_ephoto", [*_typed(EPHOTO), Action("click", "message-ok")]),  # single-use notice
     ("timbre_fiscal", _typed(TIMBRE)),
     ("piece_identite", _piece()),
     ("justificatif_domicile", _piece()),
@@ -80,9 +80,20 @@ def perform(driver: Driver, action: Action) -> None:
         driver.click(action.name)
 
 
-def walk_to_recap(driver: Driver, on_step: Callable[[str], None] | None = None) -> None:
-    """Home to récapitulatif; ``on_step`` sees each step id before it is answered."""
-    driver.click(f"demarche:{DEMARCHE}")
+def open_demarche(driver: Driver, demarche: str = DEMARCHE, family: str = "permis") -> None:
+    """Home, the family, the démarche, then "Commencer" on the list of what to bring."""
+    driver.click(f"family:{family}")
+    driver.click(f"demarche:{demarche}")
+    driver.click("start")
+
+
+def walk_to_recap(
+    driver: Driver, on_step: Callable[[str], None] | None = None, from_home: bool = True
+) -> None:
+    """Home (or the first question) to récapitulatif; ``on_step`` sees each step id before
+    it is answered."""
+    if from_home:
+        open_demarche(driver)
     for step_id, actions in STEPS:
         if on_step is not None:
             on_step(step_id)
@@ -92,7 +103,7 @@ def walk_to_recap(driver: Driver, on_step: Callable[[str], None] | None = None) 
 
 def walk_to(driver: Driver, step_id: str) -> None:
     """From the home screen to the screen of ``step_id``, answering everything before it."""
-    driver.click(f"demarche:{DEMARCHE}")
+    open_demarche(driver)
     for current, actions in STEPS:
         if current == step_id:
             return

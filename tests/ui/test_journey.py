@@ -32,7 +32,16 @@ def all_widget_texts(window: QWidget) -> list[str]:
 def test_usager_files_a_demarche_end_to_end(kiosk: Kiosk, qtbot: QtBot) -> None:
     window, app = kiosk.window, kiosk.app
     assert window.current_screen == "home"
-    assert "Permis de conduire perdu ou volé" in " ".join(texts(kiosk))
+    assert "Permis de conduire" in texts(kiosk)
+    driving.click(window, "family:permis")
+    assert "Permis de conduire perdu ou volé" in texts(kiosk)
+    driving.click(window, "demarche:permis-perte-vol")
+    # Before the first question: what to have at hand and what will be scanned.
+    assert window.current_screen == "intro" and app.session is None
+    intro = " ".join(texts(kiosk))
+    assert "Avant de commencer" in intro and "timbre fiscal de 25 €" in intro
+    assert "• Votre déclaration de vol (Seulement en cas de vol)" in intro
+    driving.click(window, "start")
 
     seen: list[tuple[str, str, str]] = []
 
@@ -47,7 +56,7 @@ def test_usager_files_a_demarche_end_to_end(kiosk: Kiosk, qtbot: QtBot) -> None:
         assert progress in shown
         seen.append((step_id, window.current_screen, progress))
 
-    walk_to_recap(kiosk.driver, check_step)
+    walk_to_recap(kiosk.driver, check_step, from_home=False)
     # One screen per step, questions then pièces, counted on the "perte" path (11 steps).
     assert [s[0] for s in seen] == [step for step, _ in journey.STEPS]
     # The count announced before the motif is known is that of the longest branch: stable.
@@ -115,7 +124,7 @@ def test_idle_warns_with_countdown_then_wipes_unfinished_session(
 ) -> None:
     now = [1000.0]
     kiosk.app.idle = IdleMonitor(warning_after=90, countdown=30, clock=lambda: now[0])
-    driving.click(kiosk.window, f"demarche:{journey.DEMARCHE}")
+    journey.open_demarche(kiosk.driver)
     driving.click(kiosk.window, "option:vol")
     driving.click(kiosk.window, "continue")
     session = kiosk.app.session
@@ -139,7 +148,7 @@ def test_idle_warns_with_countdown_then_wipes_unfinished_session(
 def test_touching_the_idle_warning_keeps_the_session(kiosk: Kiosk, qtbot: QtBot) -> None:
     now = [0.0]
     kiosk.app.idle = IdleMonitor(warning_after=90, countdown=30, clock=lambda: now[0])
-    driving.click(kiosk.window, f"demarche:{journey.DEMARCHE}")
+    journey.open_demarche(kiosk.driver)
     now[0] += 100
     qtbot.waitUntil(lambda: kiosk.window.overlay.kind == "idle", timeout=2_000)
     driving.click(kiosk.window, "idle-stay")
@@ -150,7 +159,7 @@ def test_touching_the_idle_warning_keeps_the_session(kiosk: Kiosk, qtbot: QtBot)
 
 
 def test_quit_asks_then_wipes_and_nothing_is_queued(kiosk: Kiosk, qtbot: QtBot) -> None:
-    driving.click(kiosk.window, f"demarche:{journey.DEMARCHE}")
+    journey.open_demarche(kiosk.driver)
     driving.click(kiosk.window, "back")  # "Retour" on the first step offers to leave
     assert kiosk.window.overlay.kind == "confirm-quit"
     driving.click(kiosk.window, "cancel-quit")
@@ -162,7 +171,7 @@ def test_quit_asks_then_wipes_and_nothing_is_queued(kiosk: Kiosk, qtbot: QtBot) 
 
 
 def test_invalid_answer_is_explained_and_the_step_stays(kiosk: Kiosk) -> None:
-    driving.click(kiosk.window, f"demarche:{journey.DEMARCHE}")
+    journey.open_demarche(kiosk.driver)
     driving.click(kiosk.window, "continue")  # nothing chosen
     assert "Choisissez une des réponses proposées." in texts(kiosk)
     driving.click(kiosk.window, "option:perte")

@@ -36,7 +36,10 @@ def test_screenshot_tool_saves_every_screen_under_xvfb(tmp_path: Path) -> None:
     shots = sorted(p.name for p in tmp_path.glob("*.png"))
     for expected in (
         "01-home.png",
-        "02-step-motif.png",
+        "family",
+        "intro",
+        "step-motif",
+        "ephoto-notice",
         "receipt-paper-out",
         "wiped",
         "idle-warning",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QScrollArea, QScroller, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from ui.widgets import MARGIN, SPACING, Footer, Header
+from ui.widgets import MARGIN, SPACING, Footer, Header, scrolling
 
 
 class StepFrame(QWidget):
@@ -16,18 +16,9 @@ class StepFrame(QWidget):
         outer.setSpacing(0)
         self.header = Header()
         self.footer = Footer(next_text)
-        content = QWidget()
-        content.setObjectName("scroll-body")
-        self.body = QVBoxLayout(content)
+        self.body = QVBoxLayout()
         self.body.setContentsMargins(MARGIN, MARGIN // 2, MARGIN, SPACING)
         self.body.setSpacing(SPACING)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(content)
-        # Drag with a finger to scroll, as on a phone: there is no mouse wheel at a kiosk.
-        QScroller.grabGesture(
-            scroll.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture
-        )
         outer.addWidget(self.header)
-        outer.addWidget(scroll, 1)
+        outer.addWidget(scrolling(self.body), 1)
         outer.addWidget(self.footer)

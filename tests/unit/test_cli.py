@@ -31,7 +31,9 @@ def test_check_config_reports_a_good_setup(
     code = main_with(never_started, ["--config", str(write_config(tmp_path)), "check-config"])
     out = capsys.readouterr().out
     assert code == 0
-    assert "Configuration valide" in out and "Démarches disponibles" in out and ": 1" in out
+    bundled = len(list(BUNDLED_DIR.glob("*.toml")))
+    assert "Configuration valide" in out
+    assert f"Démarches disponibles ({BUNDLED_DIR}) : {bundled}" in out
 
 
 def test_check_config_names_a_disabled_demarche_and_an_unwritable_data_dir(
@@ -54,7 +56,7 @@ def test_check_config_names_a_disabled_demarche_and_an_unwritable_data_dir(
     code = main_with(never_started, ["--config", str(config), "check-config"])
     out = capsys.readouterr().out
     assert code == 1
-    assert "Démarches disponibles" in out and ": 1" in out  # the good one still counts
+    assert f"Démarches disponibles ({catalog}) : 1" in out  # the good one still counts
     assert "Démarche désactivée : casse.toml : champ « steps[0].type » : unknown type" in out
     assert "Dossier des données non accessible en écriture : /proc/nope" in out
 

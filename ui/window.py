@@ -193,7 +193,12 @@ class KioskWindow(QWidget):
         step = session.current_step()
         title = session.demarche.title
         if step is None:
-            self.recap.show_recap(title, session.recap())
+            problems = [rule.message for rule in session.broken_rules()]
+            problems += [
+                _("Il manque : {label}").format(label=missing.label)
+                for missing in session.missing()
+            ]
+            self.recap.show_recap(title, session.recap(), tuple(problems))
             self.show_screen(self.recap)
             log_event(LOG, "screen.shown", screen="recap", session_id=session.id)
             return

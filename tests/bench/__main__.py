@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 
-BENCHES = ("cold_start", "transitions", "memory")
+BENCHES = ("cold_start", "transitions", "memory", "catalog")
 
 
 def main() -> int:

@@ -25,6 +25,9 @@ class RecapScreen(StepFrame):
                 "easy",
             )
         )
+        self.problems = label("", "error")
+        self.problems.setObjectName("recap-problems")
+        self.body.addWidget(self.problems)
         self.rows = QWidget()
         self.grid = QGridLayout(self.rows)
         self.grid.setContentsMargins(0, 0, 0, 0)
@@ -39,7 +42,11 @@ class RecapScreen(StepFrame):
         if sender is not None:
             self.edit_requested.emit(str(sender.property("step_id")))
 
-    def show_recap(self, title: str, lines: list[RecapLine]) -> None:
+    def show_recap(
+        self, title: str, lines: list[RecapLine], problems: tuple[str, ...] = ()
+    ) -> None:
+        """``problems``: what still prevents sending (a rule broken by a later change, a
+        missing answer), each in the usager's words; "Envoyer" waits until there are none."""
         self.header.set_step(title, 0, 0)
         self.header.progress.setText(_("Récapitulatif"))
         clear_layout(self.grid)
@@ -63,7 +70,9 @@ class RecapScreen(StepFrame):
             self.grid.addWidget(edit, row, 2)
             for widget in (name, value, edit):
                 widget.show()
-        self.footer.next.setEnabled(True)
+        self.problems.setText("\n".join(problems))
+        self.problems.setVisible(bool(problems))
+        self.footer.next.setEnabled(not problems)
 
     def clear(self) -> None:
         """Forget the last usager's answers (the widgets outlive the session)."""

@@ -15,6 +15,7 @@ from kiosk.config import Config
 from kiosk.demarche import Demarche, DemarcheFormatError, parse_demarche
 from kiosk.i18n import _
 from kiosk.jsonlog import log_event
+from offline_cache.parsed_cache import ParsedFileCache
 
 LOG = logging.getLogger("kiosk.catalog")
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "assets" / "demarches"
@@ -77,13 +78,19 @@ def _family_texts() -> dict[str, tuple[str, str]]:
     }
 
 
-def _load_file(path: Path) -> Demarche:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise DemarcheFormatError("(file)", "not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise DemarcheFormatError("(file)", f"not valid TOML: {exc}") from None
+def _load_file(path: Path, cache: ParsedFileCache | None) -> Demarche:
+    content = path.read_bytes()
+    data = cache.get(content) if cache is not None else None
+    if data is None:
+        try:
+            data = tomllib.loads(content.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise DemarcheFormatError("(file)", "not UTF-8 text") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise DemarcheFormatError("(file)", f"not valid TOML: {exc}") from None
+        if cache is not None:
+            cache.put(content, data)
+    # Validated every time: the cache saves parsing, never checking.
     return parse_demarche(data)
 
 
@@ -92,7 +99,9 @@ def catalog_dir(config: Config) -> Path:
     return Path(config["kiosk.catalog_dir"] or BUNDLED_DIR)
 
 
-def load_catalog(directory: Path) -> Catalog:
+def load_catalog(directory: Path, cache: ParsedFileCache | None = None) -> Catalog:
+    """Every démarche file of ``directory``; ``cache`` (optional) spares parsing unchanged
+    files again at the next start."""
     demarches: dict[str, Demarche] = {}
     disabled: list[DisabledDemarche] = []
     if not directory.is_dir():
@@ -100,7 +109,7 @@ def load_catalog(directory: Path) -> Catalog:
     files: dict[str, str] = {}  # démarche id -> the file that defines it
     for path in sorted(directory.glob("*.toml")):
         try:
-            demarche = _load_file(path)
+            demarche = _load_file(path, cache)
             if demarche.id in demarches:
                 raise DemarcheFormatError(
                     "id", f"{demarche.id!r} is already defined by {files[demarche.id]}"
@@ -129,6 +138,8 @@ def load_catalog(directory: Path) -> Catalog:
             continue
         demarches[demarche.id] = demarche
         files[demarche.id] = path.name
+    if cache is not None:
+        cache.save()
     level = logging.INFO if demarches else logging.ERROR  # a kiosk with nothing to offer
     log_event(LOG, "catalog.loaded", level, count=len(demarches), path=str(directory))
     return Catalog(tuple(demarches.values()), tuple(disabled))

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication
 from kiosk.catalog import Catalog, catalog_dir, load_catalog
 from kiosk.config import Config
 from kiosk.jsonlog import log_event
+from offline_cache.parsed_cache import ParsedFileCache
 from ui.theme import apply_theme
 from ui.window import KioskWindow
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 LOG = logging.getLogger("ui")
 SIGNAL_POLL_MS = 300
+CATALOG_CACHE = "catalog-cache.json"  # in the data directory
 _INPUT_EVENTS = {
     QEvent.Type.MouseButtonPress,
     QEvent.Type.KeyPress,
@@ -116,7 +118,7 @@ def run_ui(
     started = time.monotonic()
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(qt_app, QApplication)
-    catalog = load_catalog(catalog_dir(config))
+    catalog = load_catalog(catalog_dir(config), ParsedFileCache(config.data_dir / CATALOG_CACHE))
     window = create_window(qt_app, config, catalog)
     _install_excepthook(window)
     _show(window, config)

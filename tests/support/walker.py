@@ -2,7 +2,8 @@
 
 ``answers`` maps a step id to what the usager does on its screen: a value to type (text
 types), an option value (choice), a list (multiple choice), "jj/mm/aaaa" (date), a dict
-(address), a list of dicts (group), or ``None`` for a pièce (scan one page). The walker
+(address), a list of dicts (group), ``None`` for a pièce (scan one page) or "skip" (an
+optional pièce left out). The walker
 follows the steps the kiosk shows, so the branches come from the answers themselves, and it
 records the screens it went through.
 """
@@ -78,8 +79,9 @@ def walk(
         if step.id not in answers:
             raise AssertionError(f"no answer given for the step {step.id!r} ({step.label})")
         if isinstance(step, PieceStep):
-            driver.click("scan")
-            driver.wait_until(driver.scanned)
+            if answers[step.id] != "skip":  # an optional pièce may be left out
+                driver.click("scan")
+                driver.wait_until(driver.scanned)
         else:
             assert isinstance(step, Question)
             _answer(window, step, answers[step.id])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -11,6 +12,14 @@ from tests.support import journey
 from tests.support.walker import walk
 from tests.ui.conftest import Kiosk
 from ui import driving
+
+TODAY = dt.date.today()  # the kiosk checks dates against the real day: so do the answers
+
+
+def days_ago(days: int, years: int = 0) -> str:
+    day = TODAY.replace(year=TODAY.year - years, day=min(TODAY.day, 28)) - dt.timedelta(days=days)
+    return day.strftime("%d/%m/%Y")
+
 
 IDENTITY = {
     "nom_naissance": "Zorglubova",
@@ -28,7 +37,7 @@ WALKS: list[tuple[str, str, dict[str, Any], list[str]]] = [
         {
             **IDENTITY,
             "motif": "vol",
-            "date_faits": "02/11/2026",
+            "date_faits": days_ago(20),
             "date_naissance": "14/07/1962",
             "piece_identite": None,
             "justificatif_domicile": None,
@@ -46,6 +55,50 @@ WALKS: list[tuple[str, str, dict[str, Any], list[str]]] = [
             "piece_identite",
             "justificatif_domicile",
             "declaration_vol",
+        ],
+    ),
+    (
+        # A 17-year-old after conduite accompagnée: the représentant légal, the ASSR and the
+        # livret apply; the CEPC is optional and left out.
+        "permis",
+        "permis-fabrication",
+        {
+            **IDENTITY,
+            "categorie_obtenue": "B",
+            "formation_aac": True,
+            "visite_medicale_requise": False,
+            "neph": "170392100012",
+            "date_naissance": days_ago(30, years=17),  # 17 years and a month
+            "rl_nom": "Zorglubov",
+            "rl_prenoms": "Igor",
+            "heberge": False,
+            "cepc": "skip",
+            "assr": None,
+            "livret_aac": None,
+            "piece_identite": None,
+            "justificatif_domicile": None,
+            "piece_identite_rl": None,
+        },
+        [
+            "categorie_obtenue",
+            "formation_aac",
+            "visite_medicale_requise",
+            "neph",
+            "nom_naissance",
+            "prenoms",
+            "date_naissance",
+            "rl_nom",
+            "rl_prenoms",
+            "email",
+            "telephone",
+            "code_ephoto",
+            "heberge",
+            "cepc",
+            "assr",
+            "livret_aac",
+            "piece_identite",
+            "justificatif_domicile",
+            "piece_identite_rl",
         ],
     ),
 ]
@@ -72,3 +125,5 @@ def test_a_demarche_is_walked_to_a_sealed_dossier(
     assert sealed is not None and sealed.demarche_id == demarche
     pieces = sorted(f.name for f in sealed.files if f.name != "manifest.json")
     assert pieces == sorted(f"piece-{s}-p1.jpg" for s in expected if answers[s] is None)
+    version = kiosk.app.catalog.get(demarche).version
+    assert (sealed.demarche_id, sealed.demarche_version) == (demarche, version)

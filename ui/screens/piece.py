@@ -43,6 +43,7 @@ class PieceScreen(StepFrame):
         self.thumbnail_row.setSpacing(SPACING)
         self.thumbnail_row.addStretch(1)
         self.max_pages = 1
+        self.optional = False
         for widget in (self.title_label, self.easy_label, self.examples_label):
             self.body.addWidget(widget)
         # The buttons and the status on the left, the pages as they arrive on the right:
@@ -73,6 +74,7 @@ class PieceScreen(StepFrame):
         self.examples_label.setText(_("Par exemple :") + "\n" + examples if examples else "")
         self.examples_label.setVisible(bool(examples))
         self.max_pages = piece.max_pages
+        self.optional = not piece.required
         self.set_busy(False)
         self.show_pages(pages)
 
@@ -107,7 +109,7 @@ class PieceScreen(StepFrame):
         self.scan_button.setProperty("role", "secondary" if scanned else "primary")
         restyle(self.scan_button)
         self.add_button.setVisible(scanned and len(pages) < self.max_pages)
-        self.footer.next.setEnabled(scanned)
+        self.footer.next.setEnabled(scanned or self.optional)
         if status:
             self.status_label.setText(status)
         elif scanned:
@@ -117,6 +119,10 @@ class PieceScreen(StepFrame):
                 else _("Document numérisé ({n} pages). Vérifiez qu'il est lisible.")
             )
             self.status_label.setText(text.format(n=len(pages)))
+        elif self.optional:
+            self.status_label.setText(
+                _("Ce document n'est pas obligatoire : vous pouvez continuer sans lui.")
+            )
         else:
             self.status_label.setText(_("Numérisez le document pour pouvoir continuer."))
 

@@ -42,12 +42,20 @@ class Catalog:
     def families(self) -> list[Family]:
         """The families that have démarches, in the order of FAMILIES, then any other."""
         known = list(_family_texts())
-        present = sorted({d.family for d in self.demarches}, key=lambda f: (f not in known, f))
+        present = sorted(
+            {d.family for d in self.demarches},
+            key=lambda f: (known.index(f), "") if f in known else (len(known), f),
+        )
         return [
             Family(
                 family,
                 *_family_texts().get(family, _family_texts()["autre"]),
-                tuple(d for d in self.demarches if d.family == family),
+                tuple(
+                    sorted(
+                        (d for d in self.demarches if d.family == family),
+                        key=lambda d: (d.rank, d.title),
+                    )
+                ),
             )
             for family in present
         ]

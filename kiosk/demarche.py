@@ -118,6 +118,7 @@ class Demarche:
     after: tuple[str, ...]  # what happens next, printed on the receipt
     steps: tuple[Step, ...] = field(default_factory=tuple)
     bring: tuple[str, ...] = ()  # what to have at hand besides the pièces (e-mail, codes...)
+    rank: int = 100  # place in its family's list: the most asked-for first
     rules: tuple[Rule, ...] = ()
 
     def step(self, step_id: str) -> Step:
@@ -316,6 +317,7 @@ def parse_demarche(data: Mapping[str, Any]) -> Demarche:
         after=reader.texts("after"),
         steps=tuple(steps.values()),
         bring=reader.texts("bring"),
+        rank=reader.get("rank", int, default=100),
         rules=_parse_rules(reader, steps),
     )
     reader.done()

@@ -48,14 +48,18 @@ def build_receipt(
         ),
         TextLine(_("Borne : {kiosk}").format(kiosk=kiosk_id)),
         Separator(),
-        TextLine(_("Pièces déposées :"), bold=True),
     ]
-    for step in demarche.steps:
-        count = pieces.get(step.id, 0)
-        if isinstance(step, PieceStep) and count:
+    deposited = [
+        (step, pieces[step.id])
+        for step in demarche.steps
+        if isinstance(step, PieceStep) and pieces.get(step.id)
+    ]
+    if deposited:  # a démarche without pièces (a pré-demande) has no empty heading
+        blocks.append(TextLine(_("Pièces déposées :"), bold=True))
+        for step, count in deposited:
             pages = _("{n} page") if count == 1 else _("{n} pages")
             blocks.append(TextLine(f"- {step.label} ({pages.format(n=count)})"))
-    blocks.append(Separator())
+        blocks.append(Separator())
     if demarche.after:
         blocks.append(TextLine(_("Et maintenant ?"), bold=True))
         blocks.extend(TextLine(line) for line in demarche.after)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -101,6 +102,75 @@ WALKS: list[tuple[str, str, dict[str, Any], list[str]]] = [
             "piece_identite_rl",
         ],
     ),
+    (
+        # Two dirigeants in the repeated group, one of them under 16; declared by a mandataire.
+        "association",
+        "association-creation",
+        {
+            "siege_cp": "69003",
+            "titre": "Les Amis du Jardin Partagé",
+            "objet": "Entretenir un jardin partagé et organiser des ateliers de jardinage.",
+            "siege_adresse": {
+                "numero": "12",
+                "voie": "rue des Lilas",
+                "code_postal": "69003",
+                "commune": "Lyon",
+            },
+            "gestion_differente": False,
+            "date_ag_constitutive": days_ago(10),
+            "dirigeants": [
+                {
+                    "nom": "Zorglubova",
+                    "prenoms": "Ysolde",
+                    "fonction": "president",
+                    "profession": "Retraitée",
+                    "nationalite": "Française",
+                    "domicile": "12 rue des Lilas 69003 Lyon",
+                },
+                {
+                    "nom": "Martin",
+                    "prenoms": "Léo",
+                    "fonction": "tresorier",
+                    "profession": "Collégien",
+                    "nationalite": "Française",
+                    "domicile": "3 place Bellecour 69002 Lyon",
+                },
+            ],
+            "dirigeant_mineur": "moins_16",
+            "union_federation": False,
+            "email_asso": "jardin.partage.lyon3@exemple.fr",
+            "declarant_role": "mandataire",
+            "nom_naissance": "Durand",
+            "prenoms": "Paul",
+            "telephone": "0712345678",
+            "sans_date_naissance": "confirme",
+            "statuts": None,
+            "pv_constitutive": None,
+            "mandat": None,
+            "accord_parental": None,
+        },
+        [
+            "siege_cp",
+            "titre",
+            "objet",
+            "siege_adresse",
+            "gestion_differente",
+            "date_ag_constitutive",
+            "dirigeants",
+            "dirigeant_mineur",
+            "union_federation",
+            "email_asso",
+            "declarant_role",
+            "nom_naissance",
+            "prenoms",
+            "telephone",
+            "sans_date_naissance",
+            "statuts",
+            "pv_constitutive",
+            "mandat",
+            "accord_parental",
+        ],
+    ),
 ]
 
 
@@ -125,5 +195,11 @@ def test_a_demarche_is_walked_to_a_sealed_dossier(
     assert sealed is not None and sealed.demarche_id == demarche
     pieces = sorted(f.name for f in sealed.files if f.name != "manifest.json")
     assert pieces == sorted(f"piece-{s}-p1.jpg" for s in expected if answers[s] is None)
+    manifest_file = next(f for f in sealed.files if f.name == "manifest.json")
+    manifest = json.loads(manifest_file.path.read_text(encoding="utf-8"))
+    questions = [step for step in expected if answers[step] not in (None, "skip")]
+    assert sorted(manifest["answers"]) == sorted(questions)
+    if "dirigeants" in answers:  # the repeated group keeps every person, in order
+        assert [d["nom"] for d in manifest["answers"]["dirigeants"]] == ["Zorglubova", "Martin"]
     version = kiosk.app.catalog.get(demarche).version
     assert (sealed.demarche_id, sealed.demarche_version) == (demarche, version)

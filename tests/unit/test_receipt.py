@@ -115,3 +115,20 @@ def test_follow_link(base: str, expected: str) -> None:
 
 def test_follow_link_encodes_the_number() -> None:
     assert follow_link("https://x.fr", "A B&C") == "https://x.fr?dossier=A+B%26C"
+
+
+def test_a_demarche_without_pieces_has_no_empty_pieces_heading() -> None:
+    from kiosk.catalog import BUNDLED_DIR, load_catalog
+
+    predemande = load_catalog(BUNDLED_DIR).get("identite-predemande")
+    receipt = build_receipt(
+        demarche=predemande,
+        dossier_number="DEM-FNN-WZW",
+        sealed_at=dt.datetime(2026, 11, 22, 10, 0, tzinfo=dt.UTC),
+        site_name="Préfecture",
+        kiosk_id="borne-1",
+        pieces={},
+        follow_url="https://exemple.fr/suivi",
+    )
+    assert "Pièces déposées" not in receipt.plain_text()
+    assert "DEM-FNN-WZW" in receipt.plain_text()

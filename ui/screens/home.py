@@ -31,10 +31,11 @@ def tile(title: str, summary: str, name: str) -> QPushButton:
 class TileGrid(QGridLayout):
     """Two columns of tiles; a tap emits the tile's ``key`` property."""
 
-    def __init__(self, on_tap: SignalInstance) -> None:
+    def __init__(self, on_tap: SignalInstance, columns: int = 2) -> None:
         super().__init__()
         self.setSpacing(SPACING)
         self._on_tap = on_tap
+        self._columns = columns
 
     def fill(self, tiles: Sequence[tuple[str, str, str, str]]) -> None:
         """``tiles``: (key, title, summary, objectName)."""
@@ -44,7 +45,7 @@ class TileGrid(QGridLayout):
             widget.setProperty("key", key)
             # A bound method, not a lambda: lambdas connected to short-lived buttons leak.
             widget.clicked.connect(self._tapped)
-            self.addWidget(widget, index // 2, index % 2)
+            self.addWidget(widget, index // self._columns, index % self._columns)
             widget.show()
 
     def _tapped(self) -> None:
@@ -95,7 +96,8 @@ class FamilyScreen(_TileScreen):
         self.title = label("", "title")
         self.layout_.addWidget(self.title)
         self.layout_.addWidget(label(_("Touchez la démarche qui vous concerne."), "easy"))
-        self.grid = TileGrid(self.demarche_chosen)
+        # One démarche a row: long titles stay on one line, and a list reads top to bottom.
+        self.grid = TileGrid(self.demarche_chosen, columns=1)
         # A family may hold more démarches than fit on screen: they scroll under the finger.
         column = QVBoxLayout()
         column.setContentsMargins(0, 0, 0, 0)

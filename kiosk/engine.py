@@ -92,19 +92,27 @@ class FormEngine:
         pending = [
             step
             for step in self._conditioning_questions()
-            if answers.get(step.id) is None and step.type in ("choice", "yesno")
+            if answers.get(step.id) is None and step.type in ("choice", "yesno", "multichoice")
         ]
         if not pending:
             return known
-        choices = [
-            [o.value for o in q.options] if q.type == "choice" else [True, False] for q in pending
-        ]
+        choices = [self._branch_answers(q) for q in pending]
         ids = [q.id for q in pending]
         combinations = itertools.islice(itertools.product(*choices), MAX_BRANCH_COMBINATIONS)
         return max(
             len(self.applicable_steps({**answers, **dict(zip(ids, combo, strict=True))}))
             for combo in combinations
         )
+
+    @staticmethod
+    def _branch_answers(question: Question) -> list[Any]:
+        if question.type == "yesno":
+            return [True, False]
+        if question.type == "multichoice":
+            # Conditions on a multiple choice are "contains": ticking everything opens every
+            # branch at once, the longest path.
+            return [[o.value for o in question.options]]
+        return [o.value for o in question.options]
 
     def _conditioning_questions(self) -> list[Question]:
         named = {key for step in self.demarche.steps if step.when for key in step.when.keys}

@@ -237,3 +237,40 @@ def test_the_announced_count_never_grows_along_either_branch(engine: FormEngine)
         before = engine.position("motif", {}).count
         after = engine.position("motif", {"motif": motif}).count
         assert after <= before
+
+
+def test_the_announced_count_opens_every_branch_of_a_multiple_choice() -> None:
+    demarche = parse_demarche(
+        {
+            "format": 1,
+            "id": "changements",
+            "version": "1",
+            "title": "Changements",
+            "steps": [
+                {
+                    "id": "quoi",
+                    "type": "multichoice",
+                    "label": "Qu'est-ce qui change ?",
+                    "options": [
+                        {"value": "nom", "label": "Le nom"},
+                        {"value": "siege", "label": "Le siège"},
+                    ],
+                },
+                {
+                    "id": "nom",
+                    "type": "text",
+                    "label": "Nouveau nom",
+                    "when": {"quoi": {"contains": "nom"}},
+                },
+                {
+                    "id": "siege",
+                    "type": "text",
+                    "label": "Nouveau siège",
+                    "when": {"quoi": {"contains": "siege"}},
+                },
+            ],
+        }
+    )
+    engine = FormEngine(demarche, today=lambda: TODAY)
+    assert engine.position("quoi", {}).count == 3
+    assert engine.position("quoi", {"quoi": ["nom"]}).count == 2

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.config import Config
-from kiosk.demarche import Demarche, DemarcheFormatError, parse_demarche
+from kiosk.demarche import Demarche, DemarcheFormatError, parse_demarche, translated
 from kiosk.i18n import _
 from kiosk.jsonlog import log_event
 from offline_cache.parsed_cache import ParsedFileCache
@@ -34,9 +34,10 @@ class Catalog:
     disabled: tuple[DisabledDemarche, ...]
 
     def get(self, demarche_id: str) -> Demarche:
+        """The démarche in the active language (what an usager sees and what is sealed)."""
         for demarche in self.demarches:
             if demarche.id == demarche_id:
-                return demarche
+                return translated(demarche)
         raise KeyError(demarche_id)
 
     def families(self) -> list[Family]:
@@ -52,7 +53,7 @@ class Catalog:
                 *_family_texts().get(family, _family_texts()["autre"]),
                 tuple(
                     sorted(
-                        (d for d in self.demarches if d.family == family),
+                        (translated(d) for d in self.demarches if d.family == family),
                         key=lambda d: (d.rank, d.title),
                     )
                 ),

@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kiosk.conditions import Condition, parse_condition
 from kiosk.fields import FIELD_TYPES, resolve_date_bound
 from kiosk.format_reader import FORMAT_VERSION, DemarcheFormatError, TableReader
+from kiosk.i18n import _
 from kiosk.rules import Rule, parse_rule
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Question",
     "Step",
     "parse_demarche",
+    "translated",
 ]
 
 # Types a repeated group's own questions may have: one line of input each.
@@ -322,3 +324,41 @@ def parse_demarche(data: Mapping[str, Any]) -> Demarche:
     )
     reader.done()
     return demarche
+
+
+def translated(demarche: Demarche) -> Demarche:
+    """The démarche with every text through the active translation (French is the source:
+    each text is its own key). Ids, values, patterns and conditions are never translated."""
+    return replace(
+        demarche,
+        title=_(demarche.title),
+        summary=_(demarche.summary),
+        after=tuple(_(line) for line in demarche.after),
+        bring=tuple(_(line) for line in demarche.bring),
+        steps=tuple(_translated_step(step) for step in demarche.steps),
+        rules=tuple(replace(rule, message=_(rule.message)) for rule in demarche.rules),
+    )
+
+
+def _translated_step(step: Step) -> Step:
+    texts: dict[str, Any] = {
+        "label": _(step.label),
+        "easy": _(step.easy),
+        "help": _(step.help),
+        "applies_text": _(step.applies_text),
+    }
+    if isinstance(step, PieceStep):
+        return replace(step, examples=tuple(_(e) for e in step.examples), **texts)
+    if isinstance(step, Question):
+        return replace(
+            step,
+            options=tuple(replace(o, label=_(o.label)) for o in step.options),
+            placeholder=_(step.placeholder),
+            pattern_message=_(step.pattern_message),
+            range_message=_(step.range_message),
+            fields=tuple(
+                f for f in (_translated_step(f) for f in step.fields) if isinstance(f, Question)
+            ),
+            **texts,
+        )
+    return replace(step, **texts)

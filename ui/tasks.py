@@ -7,6 +7,7 @@ queued call, so the callbacks below always run on the GUI thread and may touch w
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
@@ -21,7 +22,12 @@ class _Relay(QObject):
 
 
 class TaskRelay:
-    def __init__(self) -> None:
+    """Relays are children of ``owner``: a result that arrives after the owner is gone (a
+    window closed while a printer was still working) is dropped by Qt, not delivered to
+    widgets that no longer exist."""
+
+    def __init__(self, owner: QObject) -> None:
+        self._owner = owner
         self._pending: set[_Relay] = set()
 
     def when_done(
@@ -30,7 +36,7 @@ class TaskRelay:
         on_result: Callable[[T], None],
         on_error: Callable[[BaseException], None],
     ) -> None:
-        relay = _Relay()
+        relay = _Relay(self._owner)
         self._pending.add(relay)
 
         def deliver(done: Future[Any]) -> None:
@@ -46,7 +52,13 @@ class TaskRelay:
                 on_error(error)
 
         relay.finished.connect(deliver)
-        future.add_done_callback(relay.finished.emit)
+
+        def forward(done: Future[Any]) -> None:  # on the worker thread
+            # RuntimeError: the owner (and so the relay) is gone; nobody waits for this result.
+            with contextlib.suppress(RuntimeError):
+                relay.finished.emit(done)
+
+        future.add_done_callback(forward)
 
     @property
     def busy(self) -> bool:

@@ -62,7 +62,7 @@ class KioskWindow(QWidget):
         self.setObjectName("window")
         self.config = config
         self._app: KioskApp | None = None
-        self.tasks = TaskRelay()
+        self.tasks = TaskRelay(self)
         self._return_to_recap = False
         self._scan_cancel: CancelToken | None = None
         self.catalog = catalog

@@ -38,6 +38,7 @@ WALKS: list[tuple[str, str, dict[str, Any], list[str]]] = [
         {
             **IDENTITY,
             "motif": "vol",
+            "timbre_fiscal": "1234567890123456",  # 25 € for a theft too
             "date_faits": days_ago(20),
             "date_naissance": "14/07/1962",
             "piece_identite": None,
@@ -53,6 +54,7 @@ WALKS: list[tuple[str, str, dict[str, Any], list[str]]] = [
             "email",
             "telephone",
             "code_ephoto",
+            "timbre_fiscal",
             "piece_identite",
             "justificatif_domicile",
             "declaration_vol",

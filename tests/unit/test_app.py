@@ -99,6 +99,11 @@ def spool_of(data_dir: Path, session: Session) -> Path:
     return data_dir / "spool" / session.id
 
 
+def date_years_ago(years: int) -> str:
+    today = dt.date.today()
+    return today.replace(year=today.year - years, day=min(today.day, 28)).strftime("%d/%m/%Y")
+
+
 def deposit_and_print(app: KioskApp, session: Session) -> tuple[Deposit, PrintOutcome]:
     """What the window does: seal (store worker), record it, then print (printer worker)."""
     deposit = app.record_sealed(session, app.seal(session).result())
@@ -144,7 +149,7 @@ def test_a_perte_deposit_seals_once_and_prints_the_receipt(app: KioskApp, data_d
 
     manifest = json.loads((spool / "manifest.json").read_bytes())
     assert manifest["answers"] == EXPECTED_ANSWERS
-    assert manifest["demarche"] == {"id": DEMARCHE, "version": "2026.1"}
+    assert manifest["demarche"] == {"id": DEMARCHE, "version": app.catalog.get(DEMARCHE).version}
     assert manifest["submission_id"] == session.id
     assert manifest["kiosk_id"] == app.config["kiosk.id"]
     assert manifest["pieces"] == [
@@ -266,10 +271,16 @@ def test_the_submission_snapshot_drops_answers_that_no_longer_apply(app: KioskAp
     assert session.answer("vol").ok
     for piece_id in [*PIECES, "declaration_vol"]:
         scan(app, session, piece_id)
+    session.go_to("date_naissance")  # a minor's représentant légal, then an adult after all
+    assert session.answer(date_years_ago(17)).ok
+    session.go_to("rl_nom")
+    assert session.answer("Zorglubov").ok
+    session.go_to("date_naissance")
+    assert session.answer("14/07/1962").ok
     submission = app.submission_for(session)
     answers = submission.manifest["answers"]
     assert isinstance(answers, dict)
-    assert "timbre_fiscal" not in answers
+    assert "rl_nom" not in answers
     assert answers["motif"] == "vol"
     assert [f.name for f in submission.files] == [
         "piece-piece_identite-p1.jpg",

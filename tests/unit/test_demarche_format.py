@@ -197,7 +197,7 @@ def test_the_permis_demarche_is_as_written(bundled: Catalog) -> None:
     assert isinstance(demarche, Demarche)
     assert demarche.title == "Permis de conduire perdu ou volé"
     assert demarche.family == "permis"
-    assert len(demarche.after) == 4
+    assert len(demarche.after) == 5
     questions = [s.id for s in demarche.steps if isinstance(s, Question)]
     pieces = [s.id for s in demarche.steps if isinstance(s, PieceStep)]
     assert questions == [
@@ -206,14 +206,24 @@ def test_the_permis_demarche_is_as_written(bundled: Catalog) -> None:
         "nom_naissance",
         "prenoms",
         "date_naissance",
+        "rl_nom",
+        "rl_prenoms",
         "email",
         "telephone",
         "code_ephoto",
         "timbre_fiscal",
     ]
-    assert pieces == ["piece_identite", "justificatif_domicile", "declaration_vol"]
-    assert demarche.step("timbre_fiscal").when == Condition((Clause("motif", "in", ("perte",)),))
+    assert pieces == [
+        "piece_identite",
+        "justificatif_domicile",
+        "declaration_vol",
+        "piece_identite_rl",
+    ]
+    # 25 € for a loss or a theft alike (service-public F34118): the timbre is always asked.
+    assert demarche.step("timbre_fiscal").when is None
     assert demarche.step("declaration_vol").when == Condition((Clause("motif", "in", ("vol",)),))
+    minor = Condition((Clause("date_naissance", "age_below", (18,)),))
+    assert demarche.step("rl_nom").when == minor == demarche.step("piece_identite_rl").when
     declaration = demarche.step("declaration_vol")
     assert isinstance(declaration, PieceStep) and declaration.max_pages == 3
     with pytest.raises(KeyError):

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from kiosk.catalog import BUNDLED_DIR, load_catalog
+from kiosk.catalog import load_catalog
 from kiosk.demarche import Demarche, Question, parse_demarche
 from kiosk.engine import FormEngine, Position
 
 TODAY = dt.date(2026, 11, 22)
-PERMIS = load_catalog(BUNDLED_DIR).get("permis-perte-vol")
+# The engine's example of branches, frozen: see the fixture's header.
+FIXTURES = Path(__file__).parent / "fixtures" / "demarches"
+PERMIS = load_catalog(FIXTURES).get("permis-perte-vol")
 
 COMMON_QUESTIONS = [
     "motif",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import tomllib
 from pathlib import Path
@@ -52,7 +53,8 @@ def test_an_edited_file_is_parsed_again_and_still_validated(
     cache_file = tmp_path / "catalog-cache.json"
     load_catalog(demarches, ParsedFileCache(cache_file))
     path = demarches / "permis-perte-vol.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace('version = "2026.1"', 'version = "9"'))
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r'(?m)^version = ".*"$', 'version = "9"', text), encoding="utf-8")
     edited = load_catalog(demarches, ParsedFileCache(cache_file))
     assert calls[0] == 2
     assert edited.get("permis-perte-vol").version == "9"

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from pathlib import Path
 
 import pytest
 
-from kiosk.catalog import BUNDLED_DIR, load_catalog
+from kiosk.catalog import load_catalog
 from kiosk.engine import FormEngine, Position
 from kiosk.pieces import PageImage
 from kiosk.session import RECAP, Session, SessionClosed, SessionState
 
 TODAY = dt.date(2026, 11, 22)
-PERMIS = load_catalog(BUNDLED_DIR).get("permis-perte-vol")
+# The engine's example of branches, frozen: see the fixture's header.
+FIXTURES = Path(__file__).parent / "fixtures" / "demarches"
+PERMIS = load_catalog(FIXTURES).get("permis-perte-vol")
 
 # What the usager types on each question of the "perte" path, and what is kept.
 PERTE_INPUT = [

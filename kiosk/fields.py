@@ -215,7 +215,12 @@ def _group(question: Question, raw: Any, today: dt.date) -> Checked:
         values = entry if isinstance(entry, dict) else {}
         row: dict[str, Any] = {}
         for field in question.fields:
-            checked = check(field, values.get(field.id), today)
+            raw_value = values.get(field.id)
+            blank = raw_value is None or (isinstance(raw_value, str) and not raw_value.strip())
+            if blank and not field.required:  # e.g. a parent's birthplace nobody knows
+                row[field.id] = None
+                continue
+            checked = check(field, raw_value, today)
             if not checked.ok:
                 return Checked(error=f"{number}. {field.label} : {checked.error}")
             row[field.id] = checked.value

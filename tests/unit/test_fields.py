@@ -338,3 +338,20 @@ def test_a_phone_in_other_digit_systems_is_rejected(raw: str) -> None:
 
 def test_a_date_in_other_digit_systems_is_rejected() -> None:
     rejected(question("date"), "١٤/٠٧/١٩٩٠")
+
+
+def test_an_optional_field_of_a_group_may_stay_empty() -> None:
+    nom = question("text")
+    lieu = Question(
+        id="lieu",
+        kind="question",
+        label="Lieu",
+        easy="",
+        help="",
+        when=None,
+        required=False,
+        type="text",
+    )
+    group = question("group", fields=(nom, lieu), min_items=1)
+    assert accepted(group, [{"q": "Dupont", "lieu": "  "}]) == [{"q": "Dupont", "lieu": None}]
+    assert "Question" in rejected(group, [{"q": "", "lieu": "Lyon"}])  # the required one stays

@@ -17,7 +17,7 @@ from typing import Any
 
 DEFAULT_CONFIG_PATH = Path("/etc/point-numerique/kiosk.toml")
 
-SCANNER_BACKENDS = ("simulated",)
+SCANNER_BACKENDS = ("simulated", "sane")
 CAMERA_BACKENDS = ("simulated",)
 PRINTER_BACKENDS = ("simulated",)
 CARDREADER_BACKENDS = ("simulated",)
@@ -154,6 +154,13 @@ SCHEMA: tuple[Setting, ...] = (
         "Plein écran sans décoration (désactiver pour le développement).",
     ),
     Setting("scanner.backend", str, "simulated", "Pilote du scanner.", _one_of(*SCANNER_BACKENDS)),
+    Setting(
+        "scanner.device",
+        str,
+        "",
+        "Scanner SANE à utiliser (nom donné par `scanimage -L`, ex. « epson2:libusb:001:004 ») ; "
+        "vide = le premier trouvé.",
+    ),
     Setting(
         "scanner.resolution_dpi",
         int,

@@ -73,8 +73,8 @@ class Devices:
 def build_devices(config: Config, synchronous: bool = False) -> Devices:
     """Instantiate the configured implementation of each device family.
 
-    Only simulators exist yet; each real driver registers its backend name in
-    ``kiosk.config`` and a branch here, without changing the interfaces.
+    Each real driver registers its backend name in ``kiosk.config`` and a branch here,
+    without changing the interfaces (the scanner has SANE; the others are simulated yet).
     """
     from drivers.camera.simulated import SimulatedCamera
     from drivers.cardreader.simulated import SimulatedCardReader
@@ -87,8 +87,13 @@ def build_devices(config: Config, synchronous: bool = False) -> Devices:
     }
     faults["scanner"].unplugged = bool(config["simulator.scanner_unplugged"])
     faults["printer"].sticky = str(config["simulator.printer_fault"])
+    scanner: Scanner = SimulatedScanner(faults["scanner"])
+    if config["scanner.backend"] == "sane":
+        from drivers.scanner.sane_scanner import SaneScanner
+
+        scanner = SaneScanner(config["scanner.device"])
     return Devices(
-        scanner=SimulatedScanner(faults["scanner"]),
+        scanner=scanner,
         camera=SimulatedCamera(faults["camera"]),
         printer=SimulatedPrinter(Path(config["kiosk.data_dir"]) / "printer", faults["printer"]),
         cardreader=SimulatedCardReader(faults["cardreader"]),

@@ -22,6 +22,8 @@ APT_PACKAGES=(
   libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-shape0 libxcb-render-util0
   libxcb-image0 libxcb-xinerama0 libxcb-randr0
   fonts-dejavu-core
+  # SANE: the library python-sane builds against, and the tools (scanimage -L) IT staff use.
+  gcc libsane-dev sane-utils
 )
 
 install_system_packages() {

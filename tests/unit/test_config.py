@@ -193,9 +193,9 @@ def test_a_value_outside_a_closed_list_names_the_allowed_ones() -> None:
     error = config_error({"kiosk": {"log_level": "TRACE"}})
     assert error.key == "kiosk.log_level"
     assert "valeurs permises : DEBUG, INFO, WARNING" in error.reason
-    error = config_error({"scanner": {"backend": "sane"}})
+    error = config_error({"scanner": {"backend": "twain"}})
     assert error.key == "scanner.backend"
-    assert "simulated" in error.reason
+    assert "valeurs permises : simulated, sane" in error.reason
 
 
 # --- kiosk.code ----------------------------------------------------------------------------

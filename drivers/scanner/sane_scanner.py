@@ -1,0 +1,227 @@
+"""Scanners through SANE (python-sane), the way Linux drives them.
+
+Everything here blocks and must run on the scanner's own worker thread. Source names differ
+between backends ("Flatbed", "Automatic Document Feeder", "ADF Front", "ADF Duplex"...): they
+are matched loosely, and IT staff can name the exact one in the configuration. SANE's
+errors are turned into the typed errors of ``drivers.errors`` at this boundary.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import TYPE_CHECKING, Any
+
+from drivers.cancel import CancelToken
+from drivers.errors import (
+    CoverOpen,
+    DeviceBusy,
+    DeviceDisconnected,
+    DeviceError,
+    DeviceNotFound,
+    FeederEmpty,
+    OperationCancelled,
+    PaperJam,
+)
+from drivers.scanner.interface import (
+    ColorMode,
+    PageCallback,
+    ScannedPage,
+    Scanner,
+    ScannerInfo,
+    ScanSettings,
+    ScanSource,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+
+DEVICE = "scanner"
+# A feeder that never says it is empty (some models never do) must not scan forever.
+MAX_FEEDER_PAGES = 50
+
+# Words in a backend's source names, per kind of source (lower case).
+_SOURCE_WORDS = {
+    ScanSource.FLATBED: ("flatbed", "platen", "glass", "document table"),
+    ScanSource.FEEDER: ("adf", "feeder", "automatic document", "adf front"),
+    ScanSource.DUPLEX: ("duplex",),
+}
+_MODE_WORDS = {ColorMode.COLOR: ("color", "colour", "24bit"), ColorMode.GRAY: ("gray", "grey")}
+
+# SANE status messages (sane_strstatus) and the typed error each means.
+_ERRORS: tuple[tuple[str, type[DeviceError]], ...] = (
+    ("out of documents", FeederEmpty),
+    ("jammed", PaperJam),
+    ("cover", CoverOpen),
+    ("busy", DeviceBusy),
+    ("cancel", OperationCancelled),
+    ("i/o", DeviceDisconnected),
+    ("no such device", DeviceNotFound),
+    ("invalid argument", DeviceNotFound),
+)
+
+_init_lock = threading.Lock()
+_initialised = False
+
+
+def _sane() -> Any:
+    """The python-sane module, initialised once per process."""
+    global _initialised
+    import sane  # imported here: only kiosks configured for SANE need the library
+
+    with _init_lock:
+        if not _initialised:
+            sane.init()
+            _initialised = True
+    return sane
+
+
+def typed_error(error: Exception, detail: str = "") -> DeviceError:
+    message = str(error).lower()
+    for words, kind in _ERRORS:
+        if words in message:
+            return kind(DEVICE, detail or str(error))
+    return DeviceError(DEVICE, detail or str(error))
+
+
+def pick_choice(choices: list[str], words: tuple[str, ...], exclude: tuple[str, ...] = ()) -> str:
+    """The first choice whose lower-case name contains one of ``words``, or ""."""
+    for choice in choices:
+        name = choice.lower()
+        if any(w in name for w in words) and not any(x in name for x in exclude):
+            return choice
+    return ""
+
+
+class SaneScanner(Scanner):
+    """``device``: a SANE device name (``"test:0"``, ``"epson2:net:192.168.1.20"``), or ""
+    for the first one found. ``source_names`` overrides the loose matching of sources."""
+
+    def __init__(self, device: str = "", source_names: dict[ScanSource, str] | None = None) -> None:
+        self.device_name = device
+        self.source_names = dict(source_names or {})
+        self._device: Any = None
+
+    # -- the device ----------------------------------------------------------------------
+    def _open(self) -> Any:
+        if self._device is not None:
+            return self._device
+        sane = _sane()
+        name = self.device_name
+        if not name:
+            try:
+                devices = sane.get_devices()
+            except Exception as exc:
+                raise typed_error(exc) from exc
+            if not devices:
+                raise DeviceNotFound(DEVICE, "SANE found no scanner")
+            name = devices[0][0]
+        try:
+            self._device = sane.open(name)
+        except Exception as exc:
+            raise DeviceNotFound(DEVICE, f"{name}: {exc}") from exc
+        self.device_name = name
+        return self._device
+
+    def info(self) -> ScannerInfo:
+        device = self._open()
+        sources = tuple(s for s in ScanSource if self._source_choice(device, s))
+        vendor, model = "", ""
+        try:
+            for found in _sane().get_devices():
+                if found[0] == self.device_name:
+                    vendor, model = found[1], found[2]
+        except Exception:
+            pass
+        return ScannerInfo(self.device_name, vendor, model, sources or (ScanSource.FLATBED,))
+
+    def close(self) -> None:
+        device, self._device = self._device, None
+        if device is not None:
+            with contextlib.suppress(Exception):  # closing a gone device must not fail
+                device.close()
+
+    # -- options -------------------------------------------------------------------------
+    @staticmethod
+    def _choices(device: Any, option: str) -> list[str]:
+        try:
+            constraint = device[option].constraint
+        except (KeyError, AttributeError):
+            return []
+        return [c for c in constraint if isinstance(c, str)] if isinstance(constraint, list) else []
+
+    def _source_choice(self, device: Any, source: ScanSource) -> str:
+        if source in self.source_names:
+            return self.source_names[source]
+        exclude = ("duplex",) if source is ScanSource.FEEDER else ()
+        return pick_choice(self._choices(device, "source"), _SOURCE_WORDS[source], exclude)
+
+    def _configure(self, device: Any, settings: ScanSettings) -> None:
+        try:
+            source = self._source_choice(device, settings.source)
+            if source:
+                device.source = source
+            elif settings.source is not ScanSource.FLATBED:
+                raise DeviceError(DEVICE, f"no {settings.source.value} source on this scanner")
+            mode = pick_choice(self._choices(device, "mode"), _MODE_WORDS[settings.color_mode])
+            if mode:
+                device.mode = mode
+            if "depth" in device.optlist:
+                device.depth = 8  # 8 bits per sample: what the page processing expects
+            device.resolution = settings.resolution_dpi
+        except DeviceError:
+            raise
+        except Exception as exc:
+            raise typed_error(exc) from exc
+
+    # -- scanning ------------------------------------------------------------------------
+    def scan(
+        self,
+        settings: ScanSettings,
+        cancel: CancelToken,
+        on_page: PageCallback | None = None,
+    ) -> list[ScannedPage]:
+        device = self._open()
+        self._configure(device, settings)
+        feeder = settings.source is not ScanSource.FLATBED
+        pages: list[ScannedPage] = []
+        try:
+            while len(pages) < (MAX_FEEDER_PAGES if feeder else 1):
+                if cancel.cancelled:
+                    raise OperationCancelled(DEVICE)
+                try:
+                    image = self._read_page(device, keep_going=feeder)
+                except Exception as exc:
+                    error = typed_error(exc)
+                    if isinstance(error, FeederEmpty) and pages:
+                        break  # the end of the batch, not a fault
+                    raise error from exc
+                side = (
+                    "back" if settings.source is ScanSource.DUPLEX and len(pages) % 2 else "front"
+                )
+                page = ScannedPage(len(pages), image, settings.resolution_dpi, side)
+                pages.append(page)
+                if on_page is not None:
+                    on_page(page)
+        finally:
+            with contextlib.suppress(Exception):  # the scan is over either way
+                device.cancel()
+        return pages
+
+    @staticmethod
+    def _read_page(device: Any, keep_going: bool) -> np.ndarray:
+        """One page, as an 8-bit BGR (or gray) array. ``keep_going``: a feeder batch, where
+        cancelling after each page would stop the feeder."""
+        import numpy as np
+
+        device.start()
+        data, width, height, samples, sample_size = device.dev.snap(keep_going, True, None)
+        if not data:
+            raise DeviceError(DEVICE, "the scanner sent no image")
+        dtype = np.uint8 if sample_size == 1 else np.uint16
+        image = np.frombuffer(data, dtype).reshape((height, width, samples))
+        if dtype is np.uint16:
+            image = (image >> 8).astype(np.uint8)
+        if samples == 1:
+            return np.ascontiguousarray(image[:, :, 0])
+        return np.ascontiguousarray(image[:, :, ::-1])  # SANE gives RGB; OpenCV works in BGR

@@ -25,7 +25,7 @@ from kiosk.devices import Devices
 from kiosk.dossier_number import make_dossier_number
 from kiosk.idle import IdleMonitor, IdleState
 from kiosk.jsonlog import log_event
-from kiosk.pieces import PageImage, encode_page
+from kiosk.pieces import PageImage, encode_page, rotate_page
 from kiosk.receipt import build_receipt
 from kiosk.session import Session, SessionState
 from offline_cache import FileToSeal, SealedSubmission, Store, SubmissionToSeal
@@ -124,6 +124,10 @@ class KioskApp:
             return pages
 
         return self.devices.run("scanner", work)
+
+    def rotate(self, page: PageImage) -> Future[PageImage]:
+        """Turn a scanned page a quarter clockwise, off the GUI thread."""
+        return self.devices.run("scanner", rotate_page, page)
 
     # -- sealing and receipt ---------------------------------------------------------------
     def submission_for(self, session: Session) -> SubmissionToSeal:

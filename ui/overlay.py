@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ui.widgets import MARGIN, SPACING, button, clear_layout, label
 
@@ -42,10 +43,14 @@ class Overlay(QWidget):
         self.title.setObjectName("overlay-title")
         self.body = label("", "easy")
         self.body.setObjectName("overlay-body")
+        self.image = QLabel()
+        self.image.setObjectName("overlay-image")
+        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.buttons = QHBoxLayout()
         self.buttons.setSpacing(SPACING)
         inner.addWidget(self.title)
         inner.addWidget(self.body)
+        inner.addWidget(self.image)
         inner.addLayout(self.buttons)
         outer.addWidget(self.panel)
         self.kind = ""
@@ -63,12 +68,21 @@ class Overlay(QWidget):
         if parent is not None:
             self.setGeometry(parent.rect())
 
-    def present(self, kind: str, title: str, body: str, choices: list[Choice]) -> None:
+    def present(
+        self,
+        kind: str,
+        title: str,
+        body: str,
+        choices: list[Choice],
+        image: QPixmap | None = None,
+    ) -> None:
         """Show the panel; ``kind`` names what is shown ("idle", "confirm-quit", "error"...)."""
         self.kind = kind
         self.title.setText(title)
         self.body.setText(body)
         self.body.setVisible(bool(body))
+        self.image.setPixmap(image if image is not None else QPixmap())
+        self.image.setVisible(image is not None)
         clear_layout(self.buttons)
         self._choices.clear()
         self.buttons.addStretch(1)

@@ -16,7 +16,8 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, QTimer, Signal
+from PySide6.QtGui import QImageReader, QPixmap
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from drivers.cancel import CancelToken
@@ -146,6 +147,7 @@ class KioskWindow(QWidget):
         self.piece.scan_requested.connect(lambda: self.scan(replace=True))
         self.piece.add_page_requested.connect(lambda: self.scan(replace=False))
         self.piece.cancel_requested.connect(self.cancel_scan)
+        self.piece.page_action.connect(self.page_action)
         self.recap.edit_requested.connect(self.edit)
         self.recap.footer.next_clicked.connect(self.send)
         self.receipt.finish_requested.connect(lambda: self.finish("finished"))
@@ -316,6 +318,51 @@ class KioskWindow(QWidget):
             session = self._session()
             self.piece.set_busy(False)
             self.piece.show_pages(session.pages(session.current), _("Numérisation annulée."))
+
+    def page_action(self, action: str, index: int) -> None:
+        """Enlarge, turn or delete one scanned page of the current pièce."""
+        session = self._session()
+        piece_id = session.current
+        pages = session.pages(piece_id)
+        if not 0 <= index < len(pages):
+            return
+        if action == "delete":
+            session.set_pages(piece_id, pages[:index] + pages[index + 1 :])
+            self.piece.show_pages(session.pages(piece_id))
+        elif action == "rotate":
+            self.tasks.when_done(
+                self.app.rotate(pages[index]),
+                lambda turned: self._rotated(session, piece_id, index, turned),
+                self.recover,
+            )
+        elif action == "enlarge":
+            self._enlarge(pages[index], index)
+
+    def _rotated(self, session: Session, piece_id: str, index: int, turned: PageImage) -> None:
+        if self.app.session is not session or session.current != piece_id:
+            return
+        pages = session.pages(piece_id)
+        if index < len(pages):
+            pages[index] = turned
+            session.set_pages(piece_id, pages)
+            self.piece.show_pages(session.pages(piece_id))
+
+    def _enlarge(self, page: PageImage, index: int) -> None:
+        # Decoded at screen size by the JPEG reader itself: quick, and never a full page in
+        # memory on the GUI thread.
+        data = QByteArray(page.jpeg)
+        buffer = QBuffer(data)  # both kept alive while the reader reads
+        buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        reader = QImageReader(buffer, QByteArray(b"jpg"))
+        height = max(200, self.height() - 320)
+        reader.setScaledSize(QSize(round(page.width * height / page.height), height))
+        self.overlay.present(
+            "page",
+            _("Page {n}").format(n=index + 1),
+            "",
+            [Choice(_("Fermer"), "close-page", lambda: None, primary=True)],
+            image=QPixmap.fromImage(reader.read()),
+        )
 
     def _scan_timed_out(self) -> None:
         if self._cancel_running_scan():

@@ -301,3 +301,29 @@ def test_a_second_page_can_be_added_up_to_the_limit(kiosk: Kiosk) -> None:
     driving.click(kiosk.window, "scan")  # "Recommencer la numérisation": back to one page
     kiosk.driver.wait_until(lambda: kiosk.window.piece.thumbnail_row.count() == 2)
     assert len(session.pages("piece_identite")) == 1
+
+
+def test_a_scanned_page_can_be_enlarged_turned_and_deleted(kiosk: Kiosk, qtbot: QtBot) -> None:
+    journey.walk_to(kiosk.driver, "piece_identite")
+    kiosk.driver.click("scan")
+    kiosk.driver.wait_until(kiosk.driver.scanned)
+    driving.click(kiosk.window, "add-page")
+    kiosk.driver.wait_until(lambda: kiosk.window.piece.thumbnail_row.count() == 3)
+    session = kiosk.app.session
+    assert session is not None
+    first, second = session.pages("piece_identite")
+
+    driving.click(kiosk.window, "page:1")
+    assert kiosk.window.overlay.kind == "page"
+    assert not driving.visible_widget(kiosk.window, "overlay-image").pixmap().isNull()  # type: ignore[attr-defined]
+    driving.click(kiosk.window, "close-page")
+
+    driving.click(kiosk.window, "rotate:1")
+    qtbot.waitUntil(lambda: session.pages("piece_identite")[0] != first, timeout=10_000)
+    turned = session.pages("piece_identite")[0]
+    assert (turned.width, turned.height) == (first.height, first.width)
+
+    driving.click(kiosk.window, "delete:2")
+    assert session.pages("piece_identite") == [turned]
+    assert "Document numérisé (1 page). Vérifiez qu'il est lisible." in texts(kiosk)
+    assert second not in session.pages("piece_identite")

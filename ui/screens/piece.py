@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.demarche import PieceStep
 from kiosk.engine import Position
@@ -18,6 +18,7 @@ THUMBNAIL_PX = 300
 
 class PieceScreen(StepFrame):
     scan_requested = Signal()  # scan the pièce from the start (replaces the pages)
+    page_action = Signal(str, int)  # ("enlarge" | "rotate" | "delete", page index)
     add_page_requested = Signal()  # scan one more page (recto-verso, several sheets)
     cancel_requested = Signal()
 
@@ -91,17 +92,10 @@ class PieceScreen(StepFrame):
     def show_pages(self, pages: list[PageImage], status: str = "") -> None:
         clear_layout(self.thumbnail_row, keep_last=1)
         for number, page in enumerate(pages, start=1):
-            pixmap = QPixmap()
-            pixmap.loadFromData(page.thumbnail_jpeg, "JPG")
-            thumb = QLabel()
-            thumb.setObjectName(f"page:{number}")
             height = THUMBNAIL_PX if len(pages) == 1 else THUMBNAIL_PX * 2 // 3
-            thumb.setPixmap(
-                pixmap.scaledToHeight(height, Qt.TransformationMode.SmoothTransformation)
-            )
-            thumb.setAccessibleName(_("Page {n}").format(n=number))
-            self.thumbnail_row.insertWidget(number - 1, thumb)
-            thumb.show()
+            column = self._page_column(number, page, height)
+            self.thumbnail_row.insertWidget(number - 1, column)
+            column.show()
         scanned = bool(pages)
         self.scan_button.setText(
             _("Recommencer la numérisation") if scanned else _("Numériser le document")
@@ -125,6 +119,39 @@ class PieceScreen(StepFrame):
             )
         else:
             self.status_label.setText(_("Numérisez le document pour pouvoir continuer."))
+
+    def _page_column(self, number: int, page: PageImage, height: int) -> QWidget:
+        """A page's thumbnail (touch it to enlarge) and what can be done to it."""
+        pixmap = QPixmap()
+        pixmap.loadFromData(page.thumbnail_jpeg, "JPG")
+        scaled = pixmap.scaledToHeight(height, Qt.TransformationMode.SmoothTransformation)
+        column = QWidget()
+        layout = QVBoxLayout(column)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(SPACING // 3)
+        thumb = button("", "page", f"page:{number}")
+        thumb.setIcon(QIcon(scaled))
+        thumb.setIconSize(scaled.size())
+        thumb.setAccessibleName(_("Page {n} : agrandir").format(n=number))
+        layout.addWidget(thumb)
+        for action, text in (("rotate", _("Tourner")), ("delete", _("Supprimer"))):
+            widget = button(text, "link", f"{action}:{number}")
+            widget.setAccessibleName(f"{text} : " + _("page {n}").format(n=number))
+            layout.addWidget(widget)
+        for widget in column.findChildren(QPushButton):
+            widget.setProperty("page_index", number - 1)
+            # A bound method, not a lambda: lambdas connected to short-lived buttons leak.
+            widget.clicked.connect(self._page_clicked)
+        return column
+
+    def _page_clicked(self) -> None:
+        sender = self.sender()
+        if sender is None:
+            return
+        action = sender.objectName().split(":", 1)[0]
+        self.page_action.emit(
+            "enlarge" if action == "page" else action, int(sender.property("page_index"))
+        )
 
     def clear(self) -> None:
         """Forget the last usager's pages (the widgets outlive the session)."""

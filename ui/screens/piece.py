@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.demarche import PieceStep
 from kiosk.engine import Position
@@ -13,7 +20,7 @@ from kiosk.pieces import PageImage
 from ui.screens.base import StepFrame
 from ui.widgets import SPACING, button, clear_layout, label, restyle
 
-THUMBNAIL_PX = 300
+THUMBNAIL_PX = 260
 
 
 class PieceScreen(StepFrame):
@@ -132,12 +139,15 @@ class PieceScreen(StepFrame):
         thumb = button("", "page", f"page:{number}")
         thumb.setIcon(QIcon(scaled))
         thumb.setIconSize(scaled.size())
+        thumb.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         thumb.setAccessibleName(_("Page {n} : agrandir").format(n=number))
         layout.addWidget(thumb)
+        actions = QHBoxLayout()  # side by side, under the page: all above the fold
         for action, text in (("rotate", _("Tourner")), ("delete", _("Supprimer"))):
             widget = button(text, "link", f"{action}:{number}")
             widget.setAccessibleName(f"{text} : " + _("page {n}").format(n=number))
-            layout.addWidget(widget)
+            actions.addWidget(widget)
+        layout.addLayout(actions)
         for widget in column.findChildren(QPushButton):
             widget.setProperty("page_index", number - 1)
             # A bound method, not a lambda: lambdas connected to short-lived buttons leak.

@@ -1,8 +1,8 @@
 """Turning scanned pages into the images kept in a session (Qt-free, runs on a worker).
 
-Issue-level processing (crop, deskew, size limits) plugs in here; today a page is encoded
-as a JPEG at the scan resolution plus a small thumbnail, so the GUI thread never decodes a
-full page.
+Each page is checked (an unusable one asks for a new scan), cropped to the document,
+straightened and encoded as a JPEG within the size limit (kiosk.page_processing), with a
+small thumbnail so that the GUI thread never decodes a full page.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 JPEG_QUALITY = 85
 THUMBNAIL_HEIGHT = 360
+# What the backend accepts per page of a pièce by default (the issue's 2 MB per file).
+MAX_PAGE_BYTES = 2_000_000
 
 
 class UnreadableImage(Exception):
@@ -30,14 +32,30 @@ class PageImage:
     resolution_dpi: int
 
 
-def encode_page(page: ScannedPage) -> PageImage:
-    image = page.image
-    if image is None or image.size == 0 or image.ndim not in (2, 3):
-        raise UnreadableImage("empty page")
-    if float(image.std()) < 2.0:
-        # A uniform page (lid open on nothing, all black): nothing legible was captured.
-        raise UnreadableImage("uniform page")
-    return _encode(image, page.resolution_dpi)
+def encode_page(page: ScannedPage, max_bytes: int = MAX_PAGE_BYTES) -> PageImage:
+    """A scanned page cropped, straightened and encoded within ``max_bytes``."""
+    import cv2
+    import numpy as np
+
+    from kiosk.page_processing import PageProcessingError, process_page
+
+    try:
+        processed = process_page(page.image, page.resolution_dpi, max_bytes)
+    except PageProcessingError as exc:
+        # Empty, absurd, all black (the lid open on nothing), or too detailed to fit: the
+        # usager is asked to scan again.
+        raise UnreadableImage(str(exc)) from exc
+    # The thumbnail from the processed page, decoded at an eighth of its size (cheap).
+    small = cv2.imdecode(np.frombuffer(processed.jpeg, np.uint8), cv2.IMREAD_REDUCED_COLOR_8)
+    if small is None:
+        raise UnreadableImage("encoding failed")
+    return PageImage(
+        processed.jpeg,
+        _thumbnail_jpeg(small),
+        processed.width,
+        processed.height,
+        processed.dpi,
+    )
 
 
 def rotate_page(page: PageImage) -> PageImage:
@@ -56,11 +74,19 @@ def _encode(image: Any, dpi: int) -> PageImage:
 
     height, width = image.shape[:2]
     ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-    scale = THUMBNAIL_HEIGHT / height
-    thumbnail = cv2.resize(
-        image, (max(1, round(width * scale)), THUMBNAIL_HEIGHT), interpolation=cv2.INTER_AREA
-    )
-    ok_thumb, thumb_jpeg = cv2.imencode(".jpg", thumbnail, [cv2.IMWRITE_JPEG_QUALITY, 80])
-    if not (ok and ok_thumb):
+    if not ok:
         raise UnreadableImage("encoding failed")
-    return PageImage(jpeg.tobytes(), thumb_jpeg.tobytes(), width, height, dpi)
+    return PageImage(jpeg.tobytes(), _thumbnail_jpeg(image), width, height, dpi)
+
+
+def _thumbnail_jpeg(image: Any) -> bytes:
+    import cv2
+
+    height, width = image.shape[:2]
+    scale = THUMBNAIL_HEIGHT / height
+    size = (max(1, round(width * scale)), THUMBNAIL_HEIGHT)
+    thumbnail = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    ok, data = cv2.imencode(".jpg", thumbnail, [cv2.IMWRITE_JPEG_QUALITY, 80])
+    if not ok:
+        raise UnreadableImage("encoding failed")
+    return bytes(data.tobytes())

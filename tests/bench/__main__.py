@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 
-BENCHES = ("cold_start", "transitions", "memory", "catalog")
+BENCHES = ("cold_start", "transitions", "memory", "catalog", "scan")
 
 
 def main() -> int:

@@ -347,16 +347,35 @@ def _crop(image: Image, margin: float) -> tuple[Image, Quad | None]:
         ],
         np.float32,
     )
+    size = (out_w + 2 * pad, out_h + 2 * pad)
     matrix = cv2.getPerspectiveTransform(src, dst)
-    warped = cv2.warpPerspective(
-        image,
-        matrix,
-        (out_w + 2 * pad, out_h + 2 * pad),
-        flags=cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_CONSTANT,
-        borderValue=_white(image),
-    )
+    white = _white(image)
+    if _is_affine(matrix):
+        # A sheet on a flatbed is only shifted and turned: an affine warp gives the same
+        # page at about half the cost of a perspective one (~35 ms on a 300-dpi A4).
+        warped = cv2.warpAffine(
+            image,
+            matrix[:2],
+            size,
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=white,
+        )
+    else:  # a document photographed at an angle
+        warped = cv2.warpPerspective(
+            image,
+            matrix,
+            size,
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=white,
+        )
     return np.asarray(warped, dtype=np.uint8), quad
+
+
+def _is_affine(matrix: Any) -> bool:
+    """No perspective term worth a pixel over a page (about 1e-6 per pixel of 3000)."""
+    return bool(abs(matrix[2, 0]) < 1e-7 and abs(matrix[2, 1]) < 1e-7)
 
 
 def _on_border(p: Any, width: int, height: int, tolerance: float) -> bool:
@@ -739,7 +758,12 @@ def _shrink(gray: Image, longest: int) -> tuple[Image, tuple[float, float]]:
     if scale >= 1.0:
         return gray, (1.0, 1.0)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    small = np.asarray(cv2.resize(gray, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    # Halve with pyrDown while more than twice too large: area averaging of a whole 300-dpi
+    # page costs ~20 ms a time on one core, a pyramid level a few.
+    reduced = gray
+    while min(reduced.shape[0] / size[1], reduced.shape[1] / size[0]) >= 2.0:
+        reduced = np.asarray(cv2.pyrDown(reduced), dtype=np.uint8)
+    small = np.asarray(cv2.resize(reduced, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
     return small, (size[0] / width, size[1] / height)
 
 

@@ -25,6 +25,7 @@ from kiosk.devices import Devices
 from kiosk.dossier_number import make_dossier_number
 from kiosk.idle import IdleMonitor, IdleState
 from kiosk.jsonlog import log_event
+from kiosk.pdf import PdfPage, jpegs_to_pdf
 from kiosk.pieces import PageImage, encode_page, rotate_page
 from kiosk.receipt import build_receipt
 from kiosk.session import Session, SessionState
@@ -143,12 +144,9 @@ class KioskApp:
         for step in session.engine.applicable_steps(session.answers):
             if not isinstance(step, PieceStep):
                 continue
-            names = []
-            for number, page in enumerate(session.pages(step.id), start=1):
-                name = f"piece-{step.id}-p{number}.jpg"
-                files.append(FileToSeal(name, "image/jpeg", page.jpeg))
-                names.append(name)
-            pieces.append({"id": step.id, "files": names})
+            sealed = self._piece_files(step.id, session.pages(step.id))
+            files.extend(sealed)
+            pieces.append({"id": step.id, "files": [f.name for f in sealed]})
         manifest: dict[str, object] = {
             "format": MANIFEST_FORMAT,
             "submission_id": session.id,
@@ -171,6 +169,18 @@ class KioskApp:
             manifest=manifest,
             files=tuple(files),
         )
+
+    def _piece_files(self, piece_id: str, pages: list[PageImage]) -> list[FileToSeal]:
+        """A pièce's pages as sealed files: one JPEG per page, or one PDF for the pièce."""
+        if not pages:
+            return []
+        if self.config["scanner.output"] == "pdf":
+            document = jpegs_to_pdf([PdfPage(p.jpeg, p.resolution_dpi) for p in pages])
+            return [FileToSeal(f"piece-{piece_id}.pdf", "application/pdf", document)]
+        return [
+            FileToSeal(f"piece-{piece_id}-p{number}.jpg", "image/jpeg", page.jpeg)
+            for number, page in enumerate(pages, start=1)
+        ]
 
     def seal(self, session: Session) -> Future[SealedSubmission]:
         """Seal the dossier on the store's worker: files and outbox row in one transaction.

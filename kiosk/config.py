@@ -162,6 +162,14 @@ SCHEMA: tuple[Setting, ...] = (
         "vide = le premier trouvé.",
     ),
     Setting(
+        "scanner.output",
+        str,
+        "jpeg",
+        "Fichiers des pièces scellées : « jpeg » (un fichier par page) ou « pdf » (un PDF par "
+        "pièce, les pages JPEG incluses sans recompression).",
+        _one_of("jpeg", "pdf"),
+    ),
+    Setting(
         "scanner.resolution_dpi",
         int,
         300,

@@ -148,7 +148,7 @@ def image_dimensions(data: bytes) -> tuple[int, int] | None:
         width, height = struct.unpack(">II", data[16:24])
         return int(width), int(height)
     if data.startswith(b"\xff\xd8"):
-        sof = _jpeg_sof(data)
+        sof = jpeg_frame(data)
         return None if sof is None else (sof[0], sof[1])
     if data[:4] in (b"II*\x00", b"MM\x00*"):
         return _tiff_dimensions(data)
@@ -197,8 +197,9 @@ def decode_image(data: bytes) -> Image:
 _JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # not DHT, JPG, DAC
 
 
-def _jpeg_sof(data: bytes) -> tuple[int, int, int] | None:
-    """(width, height, offset of the SOF marker) of a JPEG, walking its segments."""
+def jpeg_frame(data: bytes) -> tuple[int, int, int] | None:
+    """(width, height, offset of the SOF marker) of a JPEG, walking its segments; None when
+    the data is not a JPEG or its frame header is missing."""
     i, n = 2, len(data)
     while i + 4 <= n:
         if data[i] != 0xFF:
@@ -257,7 +258,7 @@ def _looks_truncated(data: bytes) -> bool:
     if data.startswith(b"\x89PNG"):
         return data.rfind(b"IEND") < 0
     if data.startswith(b"\xff\xd8"):
-        sof = _jpeg_sof(data)
+        sof = jpeg_frame(data)
         start = data.find(b"\xff\xda", sof[2]) if sof else -1
         return start < 0 or data.rfind(b"\xff\xd9") < start
     if data.startswith(b"BM") and len(data) >= 6:

@@ -24,6 +24,8 @@ APT_PACKAGES=(
   fonts-dejavu-core
   # SANE: the library python-sane builds against, and the tools (scanimage -L) IT staff use.
   gcc libsane-dev sane-utils
+  # pdfinfo/pdfimages: the tests check the PDFs of the pièces with a real reader.
+  poppler-utils
 )
 
 install_system_packages() {

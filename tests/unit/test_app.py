@@ -349,3 +349,33 @@ def test_no_answer_reaches_the_logs(app: KioskApp, caplog: pytest.LogCaptureFixt
         written = record.getMessage() + repr(vars(record))
         for secret in secrets:
             assert secret not in written, (record.name, secret)
+
+
+def test_a_piece_can_be_sealed_as_one_pdf(data_dir: Path) -> None:
+    config = build_config(
+        {"scanner": {"output": "pdf"}, "ui": {"fullscreen": False}},
+        "t",
+        demo=True,
+        demo_data_dir=data_dir,
+    )
+    pdf_app = build_app(config, synchronous_devices=True)
+    try:
+        session = complete_perte(pdf_app)
+        deposit, _printing = deposit_and_print(pdf_app, session)
+        names = sorted(f.name for f in deposit.sealed.files)
+        assert names == [
+            "manifest.json",
+            "piece-justificatif_domicile.pdf",
+            "piece-piece_identite.pdf",
+        ]
+        identity = next(f for f in deposit.sealed.files if f.name == "piece-piece_identite.pdf")
+        document = identity.path.read_bytes()
+        assert document.startswith(b"%PDF-1.4")
+        # The scanned page is inside, byte for byte: no re-compression.
+        [page] = session.pages("piece_identite")
+        assert page.jpeg in document
+        manifest = json.loads(spool_of(data_dir, session).joinpath("manifest.json").read_bytes())
+        assert {"id": "piece_identite", "files": ["piece-piece_identite.pdf"]} in manifest["pieces"]
+    finally:
+        pdf_app.devices.shutdown()
+        pdf_app.store.close()

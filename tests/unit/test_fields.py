@@ -9,22 +9,9 @@ import pytest
 
 from kiosk.demarche import Option, Question
 from kiosk.fields import FIELD_TYPES, Checked, check, resolve_date_bound
+from tests.support.questions import question
 
 TODAY = dt.date(2026, 11, 22)
-
-
-def question(field_type: str, **attributes: Any) -> Question:
-    return Question(
-        id="q",
-        kind="question",
-        label="Question",
-        easy="",
-        help="",
-        when=None,
-        required=True,
-        type=field_type,
-        **attributes,
-    )
 
 
 def accepted(q: Question, raw: Any, today: dt.date = TODAY) -> Any:

@@ -11,7 +11,6 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from kiosk.demarche import Question
 from kiosk.fields import check
 from kiosk.identifiers import (
     looks_shared,
@@ -22,6 +21,7 @@ from kiosk.identifiers import (
     normalise_timbre_fiscal,
     normalise_vin,
 )
+from tests.support.questions import question
 
 TODAY = dt.date(2026, 11, 22)
 # No example database: the tests leave nothing behind in the working tree.
@@ -31,20 +31,6 @@ SOME = settings(max_examples=100, deadline=None, database=None)  # refusals
 DIGITS = string.digits
 SIV_LETTERS = "".join(c for c in string.ascii_uppercase if c not in "IOU")
 VIN_CHARACTERS = string.digits + "".join(c for c in string.ascii_uppercase if c not in "IOQ")
-
-
-def question(field_type: str, **attributes: Any) -> Question:
-    return Question(
-        id="q",
-        kind="question",
-        label="Question",
-        easy="",
-        help="",
-        when=None,
-        required=True,
-        type=field_type,
-        **attributes,
-    )
 
 
 def digits(n: int) -> st.SearchStrategy[str]:

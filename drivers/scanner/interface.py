@@ -51,6 +51,8 @@ class ScannedPage:
 
 
 PageCallback = Callable[[ScannedPage], None]
+# (index of the page being read, share of it read so far from 0.0 to 1.0), for a live gauge.
+ProgressCallback = Callable[[int, float], None]
 
 
 class Scanner(abc.ABC):
@@ -66,8 +68,12 @@ class Scanner(abc.ABC):
         settings: ScanSettings,
         cancel: CancelToken,
         on_page: PageCallback | None = None,
+        on_progress: ProgressCallback | None = None,
     ) -> list[ScannedPage]:
-        """Scan one page (flatbed) or a batch (feeder), calling ``on_page`` as each arrives.
+        """Scan one page (flatbed) or a batch (feeder), calling ``on_page`` as each arrives
+        and ``on_progress`` while each is read (both on the calling worker thread).
+
+        A duplex scan delivers each sheet's front then its back (``side``), blank or not.
 
         Raises a ``drivers.errors.DeviceError`` subclass: DeviceNotFound, DeviceDisconnected,
         DeviceBusy, FeederEmpty, PaperJam, CoverOpen, OperationCancelled.

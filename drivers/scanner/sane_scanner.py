@@ -9,6 +9,9 @@ errors are turned into the typed errors of ``drivers.errors`` at this boundary.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import logging
+import signal
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +29,7 @@ from drivers.errors import (
 from drivers.scanner.interface import (
     ColorMode,
     PageCallback,
+    ProgressCallback,
     ScannedPage,
     Scanner,
     ScannerInfo,
@@ -36,6 +40,7 @@ from drivers.scanner.interface import (
 if TYPE_CHECKING:
     import numpy as np
 
+LOG = logging.getLogger("drivers.scanner.sane")
 DEVICE = "scanner"
 # A feeder that never says it is empty (some models never do) must not scan forever.
 MAX_FEEDER_PAGES = 50
@@ -74,6 +79,21 @@ def _sane() -> Any:
             sane.init()
             _initialised = True
     return sane
+
+
+def keep_sigpipe_ignored() -> None:
+    """Ignore SIGPIPE again, as Python does at start-up.
+
+    Backends that read through ``sanei_thread`` (the ``test`` backend, and many real ones) set
+    SIGPIPE back to its default action when a scan starts. The next write to a closed pipe or
+    socket anywhere in the kiosk (Tesseract exiting early, a network printer or the backend
+    hanging up) would then kill the whole process instead of raising BrokenPipeError.
+    ``signal.signal`` only works on the main thread; scans run on a worker, hence libc.
+    """
+    libc = ctypes.CDLL(None)
+    libc.signal.restype = ctypes.c_void_p
+    libc.signal.argtypes = (ctypes.c_int, ctypes.c_void_p)
+    libc.signal(int(signal.SIGPIPE), int(signal.SIG_IGN))
 
 
 def typed_error(error: Exception, detail: str = "") -> DeviceError:
@@ -180,6 +200,7 @@ class SaneScanner(Scanner):
         settings: ScanSettings,
         cancel: CancelToken,
         on_page: PageCallback | None = None,
+        on_progress: ProgressCallback | None = None,
     ) -> list[ScannedPage]:
         device = self._open()
         self._configure(device, settings)
@@ -189,8 +210,9 @@ class SaneScanner(Scanner):
             while len(pages) < (MAX_FEEDER_PAGES if feeder else 1):
                 if cancel.cancelled:
                     raise OperationCancelled(DEVICE)
+                watch = _PageWatch(device, cancel, len(pages), on_progress)
                 try:
-                    image = self._read_page(device, keep_going=feeder)
+                    image = self._read_page(device, feeder, watch)
                 except Exception as exc:
                     error = typed_error(exc)
                     if isinstance(error, FeederEmpty) and pages:
@@ -209,13 +231,21 @@ class SaneScanner(Scanner):
         return pages
 
     @staticmethod
-    def _read_page(device: Any, keep_going: bool) -> np.ndarray:
+    def _read_page(device: Any, keep_going: bool, watch: _PageWatch) -> np.ndarray:
         """One page, as an 8-bit BGR (or gray) array. ``keep_going``: a feeder batch, where
         cancelling after each page would stop the feeder."""
         import numpy as np
 
-        device.start()
-        data, width, height, samples, sample_size = device.dev.snap(keep_going, True, None)
+        try:
+            device.start()
+        finally:
+            keep_sigpipe_ignored()
+        try:
+            data, width, height, samples, sample_size = device.dev.snap(keep_going, True, watch)
+        finally:
+            keep_sigpipe_ignored()
+        if watch.cancelled:  # a backend may hand back the lines read before the cancel
+            raise OperationCancelled(DEVICE, "cancelled during the page")
         if not data:
             raise DeviceError(DEVICE, "the scanner sent no image")
         dtype = np.uint8 if sample_size == 1 else np.uint16
@@ -225,3 +255,42 @@ class SaneScanner(Scanner):
         if samples == 1:
             return np.ascontiguousarray(image[:, :, 0])
         return np.ascontiguousarray(image[:, :, ::-1])  # SANE gives RGB; OpenCV works in BGR
+
+
+class _PageWatch:
+    """python-sane's per-line callback while a page is read: reports progress and cancels.
+
+    The callback must never raise: python-sane 2.9 releases its result without a NULL check,
+    so an exception there crashes the process. Cancelling therefore goes through
+    ``sane_cancel``, which SANE allows at any time; the read then ends with "cancelled".
+    """
+
+    _STEP = 0.02  # report every 2 % of the page: a smooth gauge, ~50 calls per page
+
+    def __init__(
+        self,
+        device: Any,
+        cancel: CancelToken,
+        index: int,
+        on_progress: ProgressCallback | None,
+    ) -> None:
+        self._device = device
+        self._cancel = cancel
+        self._index = index
+        self._on_progress = on_progress
+        self._reported = -1.0
+        self.cancelled = False
+
+    def __call__(self, lines: int, expected: int) -> None:
+        try:
+            if self._cancel.cancelled and not self.cancelled:
+                self.cancelled = True
+                self._device.cancel()
+            if self._on_progress is None or expected <= 0:  # hand scanners: length unknown
+                return
+            share = min(1.0, lines / expected)
+            if share - self._reported >= self._STEP or share >= 1.0 > self._reported:
+                self._reported = share
+                self._on_progress(self._index, share)
+        except Exception:  # see the class docstring: nothing may escape into python-sane
+            LOG.exception("scan progress callback failed")

@@ -9,7 +9,11 @@ Faults strike where they do on real hardware:
 - "paper_jam": feeder and duplex only, after the first page was delivered;
 - "disconnected": after the first page was delivered (before the only page of a flatbed scan).
 
-``delay_s`` is added before each page and is interrupted by the cancel token.
+``delay_s`` is spread over the reading of each page (progress is reported as it goes) and is
+interrupted by the cancel token.
+
+``bad_pages`` makes the next scan deliver absurd images, the way broken hardware or drivers
+do, to exercise the page checks: {page index: kind}, one-shot, kinds in ``BAD_PAGE_KINDS``.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from drivers.faults import FaultKnobs, fault_error
 from drivers.scanner.interface import (
     ColorMode,
     PageCallback,
+    ProgressCallback,
     ScannedPage,
     Scanner,
     ScannerInfo,
@@ -35,6 +40,12 @@ if TYPE_CHECKING:
 _FEEDER_ONLY = frozenset({"feeder_empty", "paper_jam"})
 _MID_BATCH = frozenset({"paper_jam", "disconnected"})
 _FEEDER_SOURCES = frozenset({ScanSource.FEEDER, ScanSource.DUPLEX})
+_PROGRESS_STEPS = 10
+# "black": the lid open on nothing; "empty": no pixels at all; "huge": 30000 x 30000 (a
+# broadcast view, so it costs no memory here: the checks must refuse it before reading it);
+# "sliver": a page cut short after a few lines, as when the transfer stops; "blank": the sheet
+# put the wrong way round, its blank verso scanned as the front.
+BAD_PAGE_KINDS = ("black", "empty", "huge", "sliver", "blank")
 
 
 class SimulatedScanner(Scanner):
@@ -59,6 +70,7 @@ class SimulatedScanner(Scanner):
         self.feeder_pages = feeder_pages
         self.name = name
         self._scan_count = 0  # each scan draws new pages, reproducibly
+        self.bad_pages: dict[int, str] = {}
 
     def info(self) -> ScannerInfo:
         self.knobs.check_present(self.name)
@@ -74,9 +86,11 @@ class SimulatedScanner(Scanner):
         settings: ScanSettings,
         cancel: CancelToken,
         on_page: PageCallback | None = None,
+        on_progress: ProgressCallback | None = None,
     ) -> list[ScannedPage]:
         self.knobs.check_present(self.name)
         self._scan_count += 1
+        bad_pages, self.bad_pages = self.bad_pages, {}
         plan = self._page_plan(settings.source)
         fault = self.knobs.take(lambda code: _applies(code, settings.source))
         if fault and fault not in _MID_BATCH:
@@ -88,11 +102,15 @@ class SimulatedScanner(Scanner):
         for index, side in enumerate(plan):
             if index == strike_at:
                 raise fault_error(fault, self.name, f"simulated fault at page {index + 1}")
-            if cancel.cancelled or self.knobs.wait_delay(cancel):
-                raise OperationCancelled(self.name, f"after {index} page(s)")
+            self._read_slowly(index, cancel, on_progress)
+            bad = bad_pages.get(index, "")
+            if bad in ("", "blank"):
+                image = self._render(settings, index, "back" if bad else side)
+            else:
+                image = _bad_image(bad)
             page = ScannedPage(
                 index=index,
-                image=self._render(settings, index, side),
+                image=image,
                 resolution_dpi=settings.resolution_dpi,
                 side=side,
             )
@@ -100,6 +118,17 @@ class SimulatedScanner(Scanner):
             if on_page is not None:
                 on_page(page)
         return pages
+
+    def _read_slowly(
+        self, index: int, cancel: CancelToken, on_progress: ProgressCallback | None
+    ) -> None:
+        """Spend ``delay_s`` on the page in steps, reporting progress and honouring cancel."""
+        step = self.knobs.delay_s / _PROGRESS_STEPS
+        for done in range(1, _PROGRESS_STEPS + 1):
+            if cancel.cancelled or (step > 0 and cancel.wait(step)):
+                raise OperationCancelled(self.name, f"during page {index + 1}")
+            if on_progress is not None and (step > 0 or done == _PROGRESS_STEPS):
+                on_progress(index, done / _PROGRESS_STEPS)
 
     def _page_plan(self, source: ScanSource) -> list[str]:
         """The side of each page this scan will deliver, in order."""
@@ -125,6 +154,20 @@ class SimulatedScanner(Scanner):
             gray=settings.color_mode is ColorMode.GRAY,
             page_label=f"Page {sheet + 1}/{sheets}",
         )
+
+
+def _bad_image(kind: str) -> np.ndarray:
+    import numpy as np
+
+    if kind == "black":
+        return np.zeros((3508, 2480, 3), np.uint8)
+    if kind == "empty":
+        return np.zeros((0, 0, 3), np.uint8)
+    if kind == "huge":
+        return np.broadcast_to(np.uint8(255), (30000, 30000, 3))
+    if kind == "sliver":
+        return np.full((12, 2480, 3), 240, np.uint8)
+    raise ValueError(f"unknown bad page kind {kind!r} (known: {', '.join(BAD_PAGE_KINDS)})")
 
 
 def _applies(code: str, source: ScanSource) -> bool:

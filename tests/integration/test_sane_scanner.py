@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
+import signal
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +22,7 @@ from drivers.scanner.interface import ColorMode, ScannedPage, ScanSettings, Scan
 from drivers.scanner.sane_scanner import SaneScanner, pick_choice, typed_error
 from kiosk.bootstrap import build_app
 from kiosk.config import build_config
-from kiosk.pieces import UnreadableImage
+from kiosk.pieces import PageImage, UnreadableImage
 
 
 @pytest.fixture
@@ -90,6 +93,54 @@ def test_cancel_between_pages_stops_the_batch(scanner: SaneScanner) -> None:
     assert len(scanner.scan(ScanSettings(ScanSource.FLATBED, 75), CancelToken())) == 1
 
 
+def test_progress_is_reported_while_each_page_is_read(scanner: SaneScanner) -> None:
+    reports: list[tuple[int, float]] = []
+    pages = scanner.scan(
+        ScanSettings(ScanSource.FEEDER, 75, ColorMode.GRAY),
+        CancelToken(),
+        on_progress=lambda index, share: reports.append((index, share)),
+    )
+    for index in range(len(pages)):
+        shares = [share for i, share in reports if i == index]
+        assert len(shares) >= 10, "a smooth gauge needs more than a handful of steps"
+        assert shares == sorted(shares) and shares[-1] == pytest.approx(1.0)
+        assert 0.0 < shares[0] <= 0.1
+
+
+def test_cancel_in_the_middle_of_a_page_stops_the_read(scanner: SaneScanner) -> None:
+    cancel = CancelToken()
+    reached: list[float] = []
+
+    def at_a_third(index: int, share: float) -> None:
+        reached.append(share)
+        if share >= 0.3:
+            cancel.cancel()
+
+    with pytest.raises(OperationCancelled):
+        scanner.scan(ScanSettings(ScanSource.FLATBED, 150), cancel, on_progress=at_a_third)
+    # The read stopped soon after the cancel, far from the end of the page.
+    assert max(reached) < 0.6
+    assert len(scanner.scan(ScanSettings(ScanSource.FLATBED, 75), CancelToken())) == 1
+
+
+def sigpipe_disposition() -> int | None:
+    """SIGPIPE's current C-level action (``signal.getsignal`` only knows Python's view): set
+    it to "ignore" and read back what it was. Non-destructive when it was "ignore"."""
+    libc = ctypes.CDLL(None)
+    libc.signal.restype = ctypes.c_void_p
+    libc.signal.argtypes = (ctypes.c_int, ctypes.c_void_p)
+    previous: int | None = libc.signal(int(signal.SIGPIPE), int(signal.SIG_IGN))
+    return previous
+
+
+def test_a_scan_leaves_sigpipe_ignored(scanner: SaneScanner) -> None:
+    scanner.scan(ScanSettings(ScanSource.FLATBED, 75), CancelToken())
+    # The test backend's reader thread resets SIGPIPE to "terminate"; the driver must ignore
+    # it again, or writing to a process that stopped reading would kill the kiosk.
+    assert sigpipe_disposition() == int(signal.SIG_IGN)
+    subprocess.run(["true"], input=b"x" * 10_000_000, check=False)  # and this survives
+
+
 @pytest.mark.parametrize(
     ("status", "error"),
     [
@@ -122,22 +173,42 @@ def test_source_names_are_matched_loosely() -> None:
     assert isinstance(typed_error(RuntimeError("Document feeder jammed")), PaperJam)
 
 
-def test_the_kiosk_scans_a_piece_through_sane(tmp_path: Path) -> None:
+@pytest.mark.parametrize("source", ["flatbed", "feeder"])
+def test_the_kiosk_scans_a_piece_through_sane(tmp_path: Path, source: str) -> None:
     raw = {
         "kiosk": {"id": "borne-1", "code": "B7K", "data_dir": str(tmp_path)},
-        "scanner": {"backend": "sane", "device": "test:1", "resolution_dpi": 150},
+        "scanner": {
+            "backend": "sane",
+            "device": "test:1",
+            "resolution_dpi": 150,
+            "source": source,
+        },
     }
     app = build_app(build_config(raw, "(test)"), synchronous_devices=True)
     try:
+        app.start_session("permis-perte-vol")
         scanner = app.devices.scanner
         assert isinstance(scanner, SaneScanner)
-        # The test backend scans a solid black page by default: the kiosk refuses it...
+        # A solid black page (the test backend's default, set again: the backend keeps its
+        # options from one opening to the next in a process): the kiosk refuses it...
+        scanner._open().test_picture = "Solid black"
         with pytest.raises(UnreadableImage):
             app.scan("piece_identite", CancelToken()).result()
         scanner._open().test_picture = "Color pattern"  # ...and keeps a real picture.
-        pages = app.scan("piece_identite", CancelToken()).result()
-        assert len(pages) == 1
-        assert pages[0].jpeg[:2] == b"\xff\xd8" and pages[0].resolution_dpi == 150
+        arrived: list[PageImage] = []
+        progress: list[float] = []
+        outcome = app.scan(
+            "piece_identite",
+            CancelToken(),
+            on_page=arrived.append,
+            on_progress=lambda index, share: progress.append(share),
+        ).result()
+        # Every page of the batch came out processed, in order, with a live gauge on the way.
+        assert arrived == list(outcome.pages) and len(arrived) >= 1
+        assert len(arrived) == 1 if source == "flatbed" else len(arrived) > 1
+        assert arrived[0].jpeg[:2] == b"\xff\xd8" and arrived[0].resolution_dpi == 150
+        assert progress and max(progress) == pytest.approx(1.0)
     finally:
+        app.end_session("test")
         app.devices.shutdown()
         app.store.close()

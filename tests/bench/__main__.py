@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 
-BENCHES = ("cold_start", "transitions", "memory", "catalog", "scan")
+BENCHES = ("cold_start", "transitions", "memory", "catalog", "scan", "orientation")
 
 
 def main() -> int:

@@ -1,7 +1,10 @@
 """A simulated camera: synthetic frames, or a video file played through OpenCV.
 
 Tests replace a USB camera with a video file read by the same ``cv2.VideoCapture`` API the
-real driver uses; the demo uses synthetic frames (a gradient, a moving disc, a counter).
+real driver uses; the demo uses synthetic frames (a gradient, a moving disc, a counter), or
+with ``scene="document"`` an A4 page lying on a desk (``document_scene``) for the photographed
+pièces: drawn once at ``open()``, each frame only adds fresh sensor noise and a one-pixel
+shake, so ``read()`` stays at ~1-2 ms.
 ``read()`` keeps the configured cadence, as a real camera does, so the UI's frame pacing and
 timeouts are exercised. Fault knobs: ``unplugged`` -> DeviceNotFound from ``open()``; a
 "disconnected" (one-shot or sticky) -> DeviceDisconnected from ``read()``; ``delay_s`` is
@@ -23,6 +26,10 @@ from drivers.faults import FaultKnobs, fault_error
 if TYPE_CHECKING:
     import numpy as np
 
+SCENES = ("default", "document")
+_SHAKE_PX = 1  # the document scene moves by up to this much between frames
+_NOISE_FRAMES = 4  # distinct noise patterns cycled through (drawing fresh noise costs ~10 ms)
+
 
 class SimulatedCamera(Camera):
     """Synthetic frames of ``width`` x ``height`` at ``fps``, or frames of ``video_path``.
@@ -40,15 +47,22 @@ class SimulatedCamera(Camera):
         fps: float = 30.0,
         video_path: Path | None = None,
         name: str = "Caméra simulée",
+        scene: str = "default",
+        seed: int = 0,
     ) -> None:
         if fps <= 0:
             raise ValueError("fps must be positive")
+        if scene not in SCENES:
+            raise ValueError(f"scene must be one of {', '.join(SCENES)}")
+        self.scene = scene
+        self.seed = seed  # the document scene's page, desk and pose
         self.knobs = knobs if knobs is not None else FaultKnobs()
         self.video_path = video_path
         self.name = name
         self._info = CameraInfo(name=name, width=width, height=height, fps=fps)
         self._capture: Any = None  # cv2.VideoCapture when playing a file
         self._background: np.ndarray | None = None
+        self._noise: list[np.ndarray] = []
         self._is_open = False
         self._frame_no = 0
         self._next_due = 0.0
@@ -57,6 +71,10 @@ class SimulatedCamera(Camera):
         self.knobs.check_present(self.name)
         if self.video_path is not None:
             self._info = self._open_video(self.video_path)
+        elif self.scene == "document":
+            self._background, self._noise = _document(
+                self._info.width, self._info.height, self.seed
+            )
         else:
             self._background = _gradient(self._info.width, self._info.height)
         self._is_open = True
@@ -81,6 +99,7 @@ class SimulatedCamera(Camera):
             self._capture.release()
             self._capture = None
         self._background = None
+        self._noise = []
         self._is_open = False
 
     def _wait_for_cadence(self) -> None:
@@ -122,6 +141,8 @@ class SimulatedCamera(Camera):
         import cv2
 
         assert self._background is not None  # set by open()
+        if self._noise:
+            return self._document_frame()
         image = self._background.copy()
         width, height = self._info.width, self._info.height
         # A disc on a Lissajous path: motion that preview and pacing tests can see.
@@ -136,6 +157,38 @@ class SimulatedCamera(Camera):
             image, label, (20, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (255, 255, 255), 2, cv2.LINE_AA
         )
         return image
+
+    def _document_frame(self) -> np.ndarray:
+        """The desk scene seen through a shaking window, with the next noise pattern."""
+        import cv2
+        import numpy as np
+
+        assert self._background is not None
+        width, height = self._info.width, self._info.height
+        # A deterministic wander over the (2 * shake + 1)^2 positions the margin allows.
+        dx = (self._frame_no * 7) % (2 * _SHAKE_PX + 1)
+        dy = (self._frame_no * 3 // 2) % (2 * _SHAKE_PX + 1)
+        window = self._background[dy : dy + height, dx : dx + width]
+        noise = self._noise[self._frame_no % len(self._noise)]
+        return np.asarray(cv2.add(window, noise), np.uint8)
+
+
+def _document(width: int, height: int, seed: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A document scene ``2 * _SHAKE_PX`` larger than the frame, and noise patterns for it."""
+    import cv2
+    import numpy as np
+
+    from drivers.camera.document_scene import render_document_scene
+
+    rng = np.random.default_rng(seed)
+    margin = 2 * _SHAKE_PX
+    scene = render_document_scene(width + margin, height + margin, rng).image
+    noise = []
+    for _ in range(_NOISE_FRAMES):
+        pattern = np.empty((height, width, 3), np.uint8)
+        cv2.randu(pattern, np.zeros(3), np.full(3, 5.0))  # 0-4 levels, on the scene's own noise
+        noise.append(pattern)
+    return scene, noise
 
 
 def _gradient(width: int, height: int) -> np.ndarray:

@@ -13,11 +13,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from drivers.cancel import CancelToken
 from drivers.errors import DeviceError
 from drivers.printer.interface import PrintResult, ReceiptDocument
-from drivers.scanner.interface import ScanSettings
+from drivers.scanner.interface import ProgressCallback, ScanSettings, ScanSource
 from kiosk.catalog import Catalog
 from kiosk.config import Config
 from kiosk.demarche import Demarche, PieceStep
@@ -26,13 +27,20 @@ from kiosk.dossier_number import make_dossier_number
 from kiosk.idle import IdleMonitor, IdleState
 from kiosk.jsonlog import log_event
 from kiosk.pdf import PdfPage, jpegs_to_pdf
-from kiosk.pieces import PageImage, encode_page, rotate_page
+from kiosk.pieces import PageImage, rotate_page
 from kiosk.receipt import build_receipt
+from kiosk.scanning import PageSink, ScanOutcome, scan_piece
+
+if TYPE_CHECKING:
+    from kiosk.camera_capture import DocumentCamera, PreviewSink
+    from kiosk.page_processing import Orienter
 from kiosk.session import Session, SessionState
 from offline_cache import FileToSeal, SealedSubmission, Store, SubmissionToSeal
 
 LOG = logging.getLogger("kiosk.app")
 MANIFEST_FORMAT = 1
+# A PDF's own structure around its JPEGs: ~1 KB per page, and headroom.
+PDF_OVERHEAD_BYTES = 16_000
 
 
 @dataclass(frozen=True)
@@ -108,23 +116,85 @@ class KioskApp:
         return self.idle.state()
 
     # -- scanning --------------------------------------------------------------------------
-    def scan(self, piece_id: str, cancel: CancelToken) -> Future[list[PageImage]]:
-        """Scan a pièce on the scanner's worker; pages are encoded there too."""
-        settings = ScanSettings(resolution_dpi=self.config["scanner.resolution_dpi"])
+    def scan(
+        self,
+        piece_id: str,
+        cancel: CancelToken,
+        on_page: PageSink | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> Future[ScanOutcome]:
+        """Scan a pièce of the current démarche on the scanner's worker, where its pages are
+        processed too; ``on_page`` and ``on_progress`` are called there as the scan goes."""
+        session, piece = self._current_piece(piece_id)
+        settings = ScanSettings(
+            source=ScanSource(self.config["scanner.source"]),
+            resolution_dpi=self.config["scanner.resolution_dpi"],
+        )
+        max_bytes = self.page_budget(session.demarche, piece)
+        orient = self._orienter()
 
-        def work() -> list[PageImage]:
+        def work() -> ScanOutcome:
             started = time.monotonic()
-            pages = [encode_page(page) for page in self.devices.scanner.scan(settings, cancel)]
+            outcome = scan_piece(
+                self.devices.scanner,
+                settings,
+                cancel,
+                max_bytes=max_bytes,
+                orient=orient,
+                on_page=on_page,
+                on_progress=on_progress,
+            )
             log_event(
                 LOG,
                 "piece.scanned",
                 piece_id=piece_id,
-                pages=len(pages),
+                pages=len(outcome.pages),
+                count=outcome.blank_backs_dropped,
                 duration_ms=round((time.monotonic() - started) * 1000),
             )
-            return pages
+            return outcome
 
         return self.devices.run("scanner", work)
+
+    def photograph_document(
+        self, piece_id: str, cancel: CancelToken, on_preview: PreviewSink
+    ) -> tuple[DocumentCamera, Future[None]]:
+        """Run the camera's live view on its worker until ``cancel``; ask the returned
+        ``DocumentCamera`` for a photo of the document (when there is no scanner)."""
+        from kiosk.camera_capture import DocumentCamera
+
+        session, piece = self._current_piece(piece_id)
+        camera = DocumentCamera(
+            self.devices.camera,
+            cancel,
+            on_preview,
+            max_bytes=self.page_budget(session.demarche, piece),
+            orient=self._orienter(),
+        )
+        return camera, self.devices.run("camera", camera.run)
+
+    def _current_piece(self, piece_id: str) -> tuple[Session, PieceStep]:
+        session = self.session
+        if session is None:
+            raise RuntimeError("no session")
+        piece = session.demarche.step(piece_id)
+        if not isinstance(piece, PieceStep):
+            raise ValueError(f"not a pièce: {piece_id}")
+        return session, piece
+
+    def _orienter(self) -> Orienter | None:
+        if not self.config["scanner.detect_orientation"]:
+            return None
+        from kiosk.orientation import detect_rotation
+
+        return detect_rotation
+
+    def page_budget(self, demarche: Demarche, piece: PieceStep) -> int:
+        """The most bytes one page may take: the démarche's file limit, shared by the pièce's
+        pages when they are sealed together as one PDF (less room for the PDF's own bytes)."""
+        if self.config["scanner.output"] == "pdf":
+            return (demarche.max_file_bytes - PDF_OVERHEAD_BYTES) // piece.max_pages
+        return demarche.max_file_bytes
 
     def rotate(self, page: PageImage) -> Future[PageImage]:
         """Turn a scanned page a quarter clockwise, off the GUI thread."""

@@ -162,6 +162,28 @@ SCHEMA: tuple[Setting, ...] = (
         "vide = le premier trouvé.",
     ),
     Setting(
+        "scanner.source",
+        str,
+        "flatbed",
+        "Où l'usager pose ses documents : « flatbed » (la vitre), « feeder » (le chargeur, "
+        "recto seul) ou « duplex » (le chargeur, recto et verso ; les versos vierges sont "
+        "retirés).",
+        _one_of("flatbed", "feeder", "duplex"),
+    ),
+    Setting(
+        "scanner.detect_orientation",
+        bool,
+        True,
+        "Remettre à l'endroit une page posée à l'envers ou de côté (Tesseract, paquet "
+        "tesseract-ocr ; sans lui, l'usager tourne la page lui-même).",
+    ),
+    Setting(
+        "scanner.camera_fallback",
+        bool,
+        True,
+        "Sans scanner (absent ou débranché), proposer de photographier le document avec la caméra.",
+    ),
+    Setting(
         "scanner.output",
         str,
         "jpeg",

@@ -34,6 +34,10 @@ __all__ = [
 ]
 
 # Types a repeated group's own questions may have: one line of input each.
+# File size limit per démarche (kilo-octets): 2 MB unless the démarche's backend says otherwise.
+DEFAULT_MAX_FILE_KB = 2000
+MIN_FILE_KB = 300
+MAX_FILE_KB = 50_000
 GROUP_FIELD_TYPES = ("text", "date", "email", "phone", "postal_code", "choice", "yesno")
 
 
@@ -122,6 +126,8 @@ class Demarche:
     bring: tuple[str, ...] = ()  # what to have at hand besides the pièces (e-mail, codes...)
     rank: int = 100  # place in its family's list: the most asked-for first
     rules: tuple[Rule, ...] = ()
+    # The largest file the backend accepts for this démarche: a page's JPEG, or a pièce's PDF.
+    max_file_bytes: int = DEFAULT_MAX_FILE_KB * 1000
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:
@@ -321,9 +327,20 @@ def parse_demarche(data: Mapping[str, Any]) -> Demarche:
         bring=reader.texts("bring"),
         rank=reader.get("rank", int, default=100),
         rules=_parse_rules(reader, steps),
+        max_file_bytes=_max_file_kb(reader) * 1000,
     )
     reader.done()
     return demarche
+
+
+def _max_file_kb(reader: TableReader) -> int:
+    kb: int = reader.get("max_file_kb", int, default=DEFAULT_MAX_FILE_KB)
+    if not MIN_FILE_KB <= kb <= MAX_FILE_KB:
+        # Below ~300 KB an A4 page cannot stay legible at 200 dpi; above 50 MB it is a typo.
+        raise DemarcheFormatError(
+            "max_file_kb", f"must be between {MIN_FILE_KB} and {MAX_FILE_KB} (kilo-octets)"
+        )
+    return kb
 
 
 def translated(demarche: Demarche) -> Demarche:

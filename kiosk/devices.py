@@ -94,7 +94,9 @@ def build_devices(config: Config, synchronous: bool = False) -> Devices:
         scanner = SaneScanner(config["scanner.device"])
     return Devices(
         scanner=scanner,
-        camera=SimulatedCamera(faults["camera"]),
+        # Until the identity photo has its own scene, the simulated camera looks down on a
+        # desk with a sheet on it: what photographing a document without a scanner needs.
+        camera=SimulatedCamera(faults["camera"], scene="document"),
         printer=SimulatedPrinter(Path(config["kiosk.data_dir"]) / "printer", faults["printer"]),
         cardreader=SimulatedCardReader(faults["cardreader"]),
         faults=faults,

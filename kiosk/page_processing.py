@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
 Point: TypeAlias = tuple[float, float]
 # Corners in image pixels, in this order: top-left, top-right, bottom-right, bottom-left.
 Quad: TypeAlias = tuple[Point, Point, Point, Point]
+# Given a straightened page and its dpi: the clockwise quarter turn (0, 90, 180, 270) that puts
+# its text upright, or None when unsure (kiosk.orientation asks Tesseract).
+Orienter: TypeAlias = "Callable[[Image, int], int | None]"
 
 MAX_PIXELS = 120_000_000  # A4 at 600 dpi is 35 MP: beyond 120 MP, it is not a page scan
 MIN_SIDE_PX = 32
@@ -66,6 +70,8 @@ class UnusableReason(StrEnum):
     BAD_SHAPE = "bad_shape"
     UNIFORM = "uniform"
     UNREADABLE = "unreadable"
+    NO_DOCUMENT = "no_document"  # camera photo: no whole sheet in view (kiosk.document_photo)
+    BLURRY = "blurry"  # camera photo: the document's content is too blurred to read
 
 
 class PageProcessingError(Exception):
@@ -103,6 +109,7 @@ class ProcessedPage:
     skew_degrees: float  # total turn corrected (crop + deskew), counter-clockwise positive
     cropped: bool
     blank: bool
+    turned_upright: int = 0  # degrees clockwise applied by the orienter (0, 90, 180, 270)
 
 
 # --- validation and decoding ----------------------------------------------------------------
@@ -691,8 +698,10 @@ def process_page(
     dpi: int,
     max_bytes: int = DEFAULT_MAX_BYTES,
     min_dpi: int = DEFAULT_MIN_DPI,
+    *,
+    orient: Orienter | None = None,
 ) -> ProcessedPage:
-    """Check, crop, deskew and encode one scanned page.
+    """Check, crop, deskew, turn upright (``orient``, if given) and encode one scanned page.
 
     Raise ``UnusablePage`` (ask for a new scan) or ``PageTooLarge`` (the limit cannot be met).
     A blank page is processed too (``blank=True``) so the caller decides what to do with it.
@@ -706,6 +715,9 @@ def process_page(
     if abs(angle) >= MIN_DESKEW_DEG:
         page = deskew(page, angle)
         turned += angle
+    quarter_turns = (orient(page, dpi) or 0) if orient is not None and not blank else 0
+    if quarter_turns:
+        page = _turn_clockwise(page, quarter_turns)
     jpeg, dpi_used, encoded = _encode_within(page, max_bytes, min_dpi, dpi)
     height, width = encoded.shape[:2]
     return ProcessedPage(
@@ -716,10 +728,25 @@ def process_page(
         skew_degrees=round(turned, 2),
         cropped=quad is not None,
         blank=blank,
+        turned_upright=quarter_turns,
     )
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+def _turn_clockwise(image: Image, degrees: int) -> Image:
+    import cv2
+    import numpy as np
+
+    turns = {
+        90: cv2.ROTATE_90_CLOCKWISE,
+        180: cv2.ROTATE_180,
+        270: cv2.ROTATE_90_COUNTERCLOCKWISE,
+    }
+    if degrees % 360 == 0:
+        return image
+    return np.asarray(cv2.rotate(image, turns[degrees % 360]), dtype=np.uint8)
 
 
 def _normalised(image: Image) -> Image:

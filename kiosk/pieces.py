@@ -7,11 +7,12 @@ small thumbnail so that the GUI thread never decodes a full page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from drivers.scanner.interface import ScannedPage
+    from kiosk.page_processing import Orienter
 
 JPEG_QUALITY = 85
 THUMBNAIL_HEIGHT = 360
@@ -30,17 +31,22 @@ class PageImage:
     width: int
     height: int
     resolution_dpi: int
+    side: str = "front"  # "back": the verso of a sheet scanned in duplex
+    blank: bool = False  # nothing on it: shown to the usager, who decides
 
 
-def encode_page(page: ScannedPage, max_bytes: int = MAX_PAGE_BYTES) -> PageImage:
-    """A scanned page cropped, straightened and encoded within ``max_bytes``."""
+def encode_page(
+    page: ScannedPage, max_bytes: int = MAX_PAGE_BYTES, orient: Orienter | None = None
+) -> PageImage:
+    """A scanned page cropped, straightened, turned upright (``orient``, when given) and
+    encoded within ``max_bytes``."""
     import cv2
     import numpy as np
 
     from kiosk.page_processing import PageProcessingError, process_page
 
     try:
-        processed = process_page(page.image, page.resolution_dpi, max_bytes)
+        processed = process_page(page.image, page.resolution_dpi, max_bytes, orient=orient)
     except PageProcessingError as exc:
         # Empty, absurd, all black (the lid open on nothing), or too detailed to fit: the
         # usager is asked to scan again.
@@ -55,6 +61,8 @@ def encode_page(page: ScannedPage, max_bytes: int = MAX_PAGE_BYTES) -> PageImage
         processed.width,
         processed.height,
         processed.dpi,
+        side=page.side,
+        blank=processed.blank,
     )
 
 
@@ -66,7 +74,8 @@ def rotate_page(page: PageImage) -> PageImage:
     image = cv2.imdecode(np.frombuffer(page.jpeg, np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None:
         raise UnreadableImage("cannot decode the page")
-    return _encode(cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE), page.resolution_dpi)
+    turned = _encode(cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE), page.resolution_dpi)
+    return replace(turned, side=page.side, blank=page.blank)
 
 
 def _encode(image: Any, dpi: int) -> PageImage:

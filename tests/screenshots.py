@@ -3,7 +3,8 @@
     python -m tests.screenshots [output_dir]
 
 Walks the real window through the demo démarche with real clicks, and also captures the
-idle warning, an input error, the quit confirmation and a receipt that could not print.
+idle warning, an input error, the quit confirmation, a receipt that could not print, and the
+scan screen's states (the gauge, two pages with a blank one, no scanner, the camera).
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
+from drivers.scanner.simulated import SimulatedScanner
+from kiosk.app import KioskApp
 from tests.support.inprocess import demo_app, pump_until, widget_driver
-from tests.support.journey import open_demarche, walk_to_recap
+from tests.support.journey import Driver, open_demarche, walk_to, walk_to_recap
 from ui import driving
 from ui.main import window_for
 from ui.window import KioskWindow
@@ -31,6 +34,39 @@ def _shoot(window: KioskWindow, out: Path, name: str) -> None:
     print(path)
 
 
+def _shoot_scanning(app: KioskApp, window: KioskWindow, driver: Driver, out: Path) -> None:
+    """The scan screen's states: the gauge, two pages (one blank), no scanner, the camera."""
+    scanner = app.devices.scanner
+    assert isinstance(scanner, SimulatedScanner)
+    faults = app.devices.faults["scanner"]
+    walk_to(driver, "piece_identite")
+    faults.delay_s = 2.0
+    driving.click(window, "scan")
+    pump_until(lambda: window.piece.progress.value() >= 40)
+    _shoot(window, out, "scan-1-progress")
+    pump_until(driver.scanned)
+    faults.delay_s = 0.0
+    scanner.bad_pages = {0: "blank"}
+    driving.click(window, "add-page")
+    pump_until(lambda: window.piece.page_count == 2 and not window.busy)
+    _shoot(window, out, "scan-2-two-pages")
+    driving.click(window, "delete:2")
+    faults.unplugged = True
+    driving.click(window, "add-page")
+    pump_until(lambda: window.overlay.kind == "scan-error")
+    _shoot(window, out, "scan-3-no-scanner")
+    driving.click(window, "use-camera")
+    pump_until(lambda: not window.piece.preview.pixmap().isNull())
+    _shoot(window, out, "scan-4-camera")
+    driving.click(window, "take-photo")
+    pump_until(lambda: window.piece.page_count == 2 and not window.piece.camera_on)
+    _shoot(window, out, "scan-5-photo-taken")
+    faults.unplugged = False
+    driving.click(window, "quit")
+    driving.click(window, "confirm-quit")
+    pump_until(lambda: window.current_screen == "home")
+
+
 def main() -> int:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots")
     out.mkdir(parents=True, exist_ok=True)
@@ -41,6 +77,7 @@ def main() -> int:
         window.resize(*SIZE)
         window.show()
         driver = widget_driver(window, pump_until)
+        _shoot_scanning(app, window, driver, out)
         _shoot(window, out, "01-home")
         counter = iter(range(2, 100))
         driving.click(window, "family:permis")

@@ -75,6 +75,9 @@ def scrolling(layout: QLayout) -> QScrollArea:
     content.setLayout(layout)
     scroll = QScrollArea()
     scroll.setWidgetResizable(True)
+    # Screens are laid out for the width: a sideways scroll is never the way to reach
+    # something at a kiosk (nobody looks for it), so it is not offered.
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     scroll.setWidget(content)
     QScroller.grabGesture(scroll.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
     return scroll

@@ -16,12 +16,10 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, QTimer, Signal
-from PySide6.QtGui import QImageReader, QPixmap
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
-from drivers.cancel import CancelToken
-from drivers.errors import DeviceError, DeviceTimeout
+from drivers.errors import DeviceError
 from kiosk.catalog import Catalog, Family
 from kiosk.config import Config
 from kiosk.demarche import PieceStep, Question
@@ -30,29 +28,22 @@ from kiosk.idle import IdlePhase
 from kiosk.jsonlog import log_event
 from kiosk.messages import (
     UserMessage,
-    for_device_error,
     out_of_service,
     storage_failed,
     unexpected,
-    unreadable_scan,
 )
-from kiosk.pieces import UnreadableImage
 from ui.overlay import Choice, Overlay
 from ui.screens.home import HomeScreen
 from ui.tasks import TaskRelay
 
 if TYPE_CHECKING:
     from kiosk.app import Deposit, KioskApp, PrintOutcome
-    from kiosk.pieces import PageImage
     from kiosk.session import Session
     from offline_cache import SealedSubmission
 
 LOG = logging.getLogger("ui.window")
 IDLE_POLL_MS = 250
 WIPED_SCREEN_MS = 2500
-# A scan that has not come back by then is given up (the usager can try again or call the
-# médiateur); real drivers time out on their own well before.
-SCAN_TIMEOUT_MS = 60_000
 
 
 class KioskWindow(QWidget):
@@ -65,7 +56,6 @@ class KioskWindow(QWidget):
         self._app: KioskApp | None = None
         self.tasks = TaskRelay(self)
         self._return_to_recap = False
-        self._scan_cancel: CancelToken | None = None
         self.catalog = catalog
         self.home = HomeScreen(catalog.families(), config["kiosk.site_name"])
         self.home.family_chosen.connect(self.show_family)
@@ -78,7 +68,6 @@ class KioskWindow(QWidget):
         self.overlay = Overlay(self)
         self._idle_timer = self._timer(self._check_idle, single_shot=False)
         self._receipt_timer = self._timer(lambda: self.finish("finished"))
-        self._scan_timer = self._timer(self._scan_timed_out)
         self._deposit: Deposit | None = None
         self._intro_demarche = ""
         self._wiped_timer = self._timer(lambda: self.show_screen(self.home))
@@ -109,6 +98,7 @@ class KioskWindow(QWidget):
 
     def _build_journey_screens(self) -> None:
         # Imported here: these modules and their widgets are not needed to paint the home.
+        from ui.piece_scanning import PieceScanning
         from ui.screens.home import FamilyScreen
         from ui.screens.intro import IntroScreen
         from ui.screens.piece import PieceScreen
@@ -144,10 +134,7 @@ class KioskWindow(QWidget):
             frame.footer.back_clicked.connect(self.back)
         self.question.footer.next_clicked.connect(self.answer_current)
         self.piece.footer.next_clicked.connect(self.advance)
-        self.piece.scan_requested.connect(lambda: self.scan(replace=True))
-        self.piece.add_page_requested.connect(lambda: self.scan(replace=False))
-        self.piece.cancel_requested.connect(self.cancel_scan)
-        self.piece.page_action.connect(self.page_action)
+        self.scanning = PieceScanning(self, self.piece)
         self.recap.edit_requested.connect(self.edit)
         self.recap.footer.next_clicked.connect(self.send)
         self.receipt.finish_requested.connect(lambda: self.finish("finished"))
@@ -277,7 +264,7 @@ class KioskWindow(QWidget):
     def finish(self, reason: str) -> None:
         """End the session for any reason: wipe, clear every screen, say so, then home."""
         self._receipt_timer.stop()
-        self._cancel_running_scan()
+        self.scanning.reset()
         self._return_to_recap = False
         self._deposit = None
         self.overlay.dismiss()
@@ -288,123 +275,6 @@ class KioskWindow(QWidget):
         self.wiped.show_for(reason)
         self.show_screen(self.wiped)
         self._wiped_timer.start(WIPED_SCREEN_MS)
-
-    # -- scanning ------------------------------------------------------------------------
-    def scan(self, replace: bool = True) -> None:
-        """Scan the current pièce: from the start (``replace``) or one more page."""
-        session = self._session()
-        piece_id = session.current
-        cancel = CancelToken()
-        self._scan_cancel = cancel
-        self.piece.set_busy(True)
-        self._scan_timer.start(SCAN_TIMEOUT_MS)
-        self.tasks.when_done(
-            self.app.scan(piece_id, cancel),
-            lambda pages: self._scanned(session, piece_id, cancel, pages, replace),
-            lambda error: self._scan_failed(session, cancel, error),
-        )
-
-    def _cancel_running_scan(self) -> bool:
-        self._scan_timer.stop()
-        if self._scan_cancel is None:
-            return False
-        self._scan_cancel.cancel()
-        self._scan_cancel = None
-        return True
-
-    def cancel_scan(self) -> None:
-        """The usager's "Annuler": the screen is usable at once, the late result is dropped."""
-        if self._cancel_running_scan():
-            session = self._session()
-            self.piece.set_busy(False)
-            self.piece.show_pages(session.pages(session.current), _("Numérisation annulée."))
-
-    def page_action(self, action: str, index: int) -> None:
-        """Enlarge, turn or delete one scanned page of the current pièce."""
-        session = self._session()
-        piece_id = session.current
-        pages = session.pages(piece_id)
-        if not 0 <= index < len(pages):
-            return
-        if action == "delete":
-            session.set_pages(piece_id, pages[:index] + pages[index + 1 :])
-            self.piece.show_pages(session.pages(piece_id))
-        elif action == "rotate":
-            self.tasks.when_done(
-                self.app.rotate(pages[index]),
-                lambda turned: self._rotated(session, piece_id, index, turned),
-                self.recover,
-            )
-        elif action == "enlarge":
-            self._enlarge(pages[index], index)
-
-    def _rotated(self, session: Session, piece_id: str, index: int, turned: PageImage) -> None:
-        if self.app.session is not session or session.current != piece_id:
-            return
-        pages = session.pages(piece_id)
-        if index < len(pages):
-            pages[index] = turned
-            session.set_pages(piece_id, pages)
-            self.piece.show_pages(session.pages(piece_id))
-
-    def _enlarge(self, page: PageImage, index: int) -> None:
-        # Decoded at screen size by the JPEG reader itself: quick, and never a full page in
-        # memory on the GUI thread.
-        data = QByteArray(page.jpeg)
-        buffer = QBuffer(data)  # both kept alive while the reader reads
-        buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-        reader = QImageReader(buffer, QByteArray(b"jpg"))
-        height = max(200, self.height() - 320)
-        reader.setScaledSize(QSize(round(page.width * height / page.height), height))
-        self.overlay.present(
-            "page",
-            _("Page {n}").format(n=index + 1),
-            "",
-            [Choice(_("Fermer"), "close-page", lambda: None, primary=True)],
-            image=QPixmap.fromImage(reader.read()),
-        )
-
-    def _scan_timed_out(self) -> None:
-        if self._cancel_running_scan():
-            log_event(LOG, "device.error", logging.WARNING, device="scanner", code="timeout")
-            session = self._session()
-            self.piece.set_busy(False)
-            self.piece.show_pages(session.pages(session.current))
-            self.show_message("scan-error", for_device_error(DeviceTimeout("scanner"), "scanner"))
-
-    def _still_on(self, session: Session, cancel: CancelToken) -> bool:
-        # A result may arrive after the usager cancelled or left (idle wipe, quit): drop it.
-        return self.app.session is session and cancel is self._scan_cancel
-
-    def _scanned(
-        self,
-        session: Session,
-        piece_id: str,
-        cancel: CancelToken,
-        pages: list[PageImage],
-        replace: bool,
-    ) -> None:
-        if not self._still_on(session, cancel):
-            return
-        self._cancel_running_scan()
-        kept = pages if replace else [*session.pages(piece_id), *pages]
-        session.set_pages(piece_id, kept)
-        self.piece.set_busy(False)
-        self.piece.show_pages(session.pages(piece_id))
-
-    def _scan_failed(self, session: Session, cancel: CancelToken, error: BaseException) -> None:
-        if not self._still_on(session, cancel):
-            return
-        self._cancel_running_scan()
-        self.piece.set_busy(False)
-        self.piece.show_pages(session.pages(session.current))
-        if isinstance(error, UnreadableImage):
-            self.show_message("scan-error", unreadable_scan())
-        elif isinstance(error, DeviceError):
-            log_event(LOG, "device.error", logging.WARNING, device="scanner", code=error.code)
-            self.show_message("scan-error", for_device_error(error, "scanner"))
-        else:
-            self.recover(error)
 
     # -- sealing and the receipt ---------------------------------------------------------
     def send(self) -> None:

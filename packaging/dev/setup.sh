@@ -26,6 +26,8 @@ APT_PACKAGES=(
   gcc libsane-dev sane-utils
   # pdfinfo/pdfimages: the tests check the PDFs of the pièces with a real reader.
   poppler-utils
+  # Tesseract's orientation detection turns pages put upside down or sideways.
+  tesseract-ocr tesseract-ocr-osd
 )
 
 install_system_packages() {

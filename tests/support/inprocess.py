@@ -23,7 +23,14 @@ def demo_app(data_dir: Path, synchronous: bool = False, **settings: dict[str, An
 
     ``settings`` are TOML-like tables: ``demo_app(tmp, session={"idle_warning_s": 10})``.
     """
-    raw: dict[str, dict[str, Any]] = {"ui": {"fullscreen": False}, **settings}
+    # Orientation detection asks Tesseract (~1 s a page), which cannot read the simulator's
+    # pages (text drawn as bars) anyway: off unless a test turns it on. Its own tests are in
+    # tests/unit/test_orientation.py and tests/ui/test_scanning.py.
+    raw: dict[str, dict[str, Any]] = {
+        "ui": {"fullscreen": False},
+        **settings,
+        "scanner": {"detect_orientation": False, **settings.get("scanner", {})},
+    }
     config = build_config(raw, "(test)", demo=True, demo_data_dir=data_dir)
     return build_app(config, synchronous_devices=synchronous)
 
@@ -33,7 +40,7 @@ def widget_driver(window: KioskWindow, wait_until: Callable[[Callable[[], bool]]
         click=lambda name: driving.click(window, name),
         type_text=lambda name, text: driving.type_text(window, name, text),
         wait_until=wait_until,
-        scanned=lambda: not window.busy and window.piece.thumbnail_row.count() > 1,
+        scanned=lambda: not window.busy and window.piece.page_count > 0,
     )
 
 

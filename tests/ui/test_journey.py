@@ -248,7 +248,7 @@ def test_paper_out_still_seals_once_and_says_so(kiosk: Kiosk, qtbot: QtBot) -> N
 
 
 def test_a_bug_returns_home_with_a_plain_message(kiosk: Kiosk, qtbot: QtBot) -> None:
-    def broken_scan(piece_id: str, cancel: object) -> Future[list[object]]:
+    def broken_scan(piece_id: str, cancel: object, **callbacks: object) -> Future[list[object]]:
         failed: Future[list[object]] = Future()
         failed.set_exception(RuntimeError("simulated bug"))
         return failed
@@ -293,13 +293,13 @@ def test_a_second_page_can_be_added_up_to_the_limit(kiosk: Kiosk) -> None:
     kiosk.driver.click("scan")
     kiosk.driver.wait_until(kiosk.driver.scanned)
     driving.click(kiosk.window, "add-page")
-    kiosk.driver.wait_until(lambda: kiosk.window.piece.thumbnail_row.count() == 3)
+    kiosk.driver.wait_until(lambda: kiosk.window.piece.page_count == 2)
     session = kiosk.app.session
     assert session is not None and len(session.pages("piece_identite")) == 2
     assert "Document numérisé (2 pages). Vérifiez qu'il est lisible." in texts(kiosk)
     assert "add-page" not in driving.enabled_buttons(kiosk.window)  # the limit is reached
     driving.click(kiosk.window, "scan")  # "Recommencer la numérisation": back to one page
-    kiosk.driver.wait_until(lambda: kiosk.window.piece.thumbnail_row.count() == 2)
+    kiosk.driver.wait_until(lambda: kiosk.window.piece.page_count == 1)
     assert len(session.pages("piece_identite")) == 1
 
 
@@ -308,7 +308,7 @@ def test_a_scanned_page_can_be_enlarged_turned_and_deleted(kiosk: Kiosk, qtbot: 
     kiosk.driver.click("scan")
     kiosk.driver.wait_until(kiosk.driver.scanned)
     driving.click(kiosk.window, "add-page")
-    kiosk.driver.wait_until(lambda: kiosk.window.piece.thumbnail_row.count() == 3)
+    kiosk.driver.wait_until(lambda: kiosk.window.piece.page_count == 2)
     session = kiosk.app.session
     assert session is not None
     first, second = session.pages("piece_identite")

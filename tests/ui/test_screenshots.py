@@ -43,6 +43,9 @@ def test_screenshot_tool_saves_every_screen_under_xvfb(tmp_path: Path) -> None:
         "receipt-paper-out",
         "wiped",
         "idle-warning",
+        "scan-1-progress",
+        "scan-2-two-pages",
+        "scan-4-camera",
     ):
         assert any(expected in name for name in shots), (expected, shots)
     home = QImage(str(tmp_path / "01-home.png"))

@@ -74,10 +74,10 @@ def answer(session: Session, path: list[tuple[str, str, Any]]) -> None:
 
 
 def scan(app: KioskApp, session: Session, piece_id: str) -> None:
-    pages = app.scan(piece_id, CancelToken()).result()
+    pages = app.scan(piece_id, CancelToken()).result().pages
     assert len(pages) == 1
     assert pages[0].jpeg.startswith(b"\xff\xd8")
-    session.set_pages(piece_id, pages)
+    session.set_pages(piece_id, list(pages))
 
 
 def complete_perte(app: KioskApp) -> Session:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
+    QGridLayout,
     QHBoxLayout,
+    QLabel,
     QProgressBar,
     QPushButton,
     QSizePolicy,
@@ -21,13 +23,19 @@ from ui.screens.base import StepFrame
 from ui.widgets import SPACING, button, clear_layout, label, restyle
 
 THUMBNAIL_PX = 260
+PREVIEW_SIZE = QSize(560, 420)
+CONTROLS_MAX_WIDTH = 460
+A4_RATIO = 297 / 210
 
 
 class PieceScreen(StepFrame):
     scan_requested = Signal()  # scan the pièce from the start (replaces the pages)
-    page_action = Signal(str, int)  # ("enlarge" | "rotate" | "delete", page index)
+    # (action, page index); actions: "enlarge", "rotate", "rescan", "delete", "earlier", "later"
+    page_action = Signal(str, int)
     add_page_requested = Signal()  # scan one more page (recto-verso, several sheets)
     cancel_requested = Signal()
+    photo_requested = Signal()  # no scanner: photograph the document with the camera
+    take_photo_requested = Signal()
 
     def __init__(self) -> None:
         super().__init__("piece")
@@ -40,33 +48,66 @@ class PieceScreen(StepFrame):
         self.add_button.clicked.connect(self.add_page_requested)
         self.cancel_button = button(_("Annuler"), "secondary", "cancel-scan")
         self.cancel_button.clicked.connect(self.cancel_requested)
+        self.photo_button = button(_("Photographier le document"), "secondary", "photo")
+        self.photo_button.clicked.connect(self.photo_requested)
+        self.take_button = button(_("Prendre la photo"), "primary", "take-photo")
+        self.take_button.clicked.connect(self.take_photo_requested)
+        self.camera_offered = False
+        self.camera_chosen = False  # the usager chose the camera: no scanner this session
+        self.camera_on = False
+        # The camera's live view takes the place of the pages while it is on.
+        self.preview = QLabel()
+        self.preview.setObjectName("camera-preview")
+        self.preview.setFixedSize(PREVIEW_SIZE)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setProperty("role", "preview")
+        self.preview.hide()
         self.status_label = label("", "status")
         self.status_label.setObjectName("scan-status")
         self.progress = QProgressBar()
-        self.progress.setRange(0, 0)  # busy indicator: the scanner does not report progress yet
+        self.progress.setObjectName("scan-progress")
+        self.progress.setRange(0, 0)  # "busy" until the scanner reports how far it is
         self.progress.setTextVisible(False)
+        self.progress_label = label("", "progress")
+        self.progress_label.setObjectName("scan-progress-text")
         self.thumbnails = QWidget()
-        self.thumbnail_row = QHBoxLayout(self.thumbnails)
-        self.thumbnail_row.setContentsMargins(0, 0, 0, 0)
-        self.thumbnail_row.setSpacing(SPACING)
-        self.thumbnail_row.addStretch(1)
+        # Two pages per row, each with its buttons beside it: four pages stay above the fold.
+        self.page_grid = QGridLayout(self.thumbnails)
+        self.page_grid.setContentsMargins(0, 0, 0, 0)
+        self.page_grid.setSpacing(SPACING // 2)
+        self.page_grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.max_pages = 1
         self.optional = False
-        for widget in (self.title_label, self.easy_label, self.examples_label):
+        self._easy = ""
+        for widget in (self.title_label, self.easy_label):
             self.body.addWidget(widget)
-        # The buttons and the status on the left, the pages as they arrive on the right:
-        # everything stays above the fold on an 800 px high screen.
+        # The examples, the buttons and the status on the left, the pages as they arrive on
+        # the right: two pages and their buttons stay above the fold on an 800 px screen.
         controls = QVBoxLayout()
         controls.setSpacing(SPACING)
-        for action in (self.scan_button, self.add_button, self.cancel_button):
+        controls.addWidget(self.examples_label)
+        for action in (
+            self.scan_button,
+            self.take_button,
+            self.add_button,
+            self.photo_button,
+            self.cancel_button,
+        ):
             controls.addWidget(action, 0, Qt.AlignmentFlag.AlignLeft)
+        controls.addWidget(self.progress_label)
         controls.addWidget(self.progress)
         controls.addWidget(self.status_label)
         controls.addStretch(1)
         row = QHBoxLayout()
-        row.setSpacing(SPACING * 2)
-        row.addLayout(controls, 1)
+        row.setSpacing(SPACING)
+        controls.setContentsMargins(0, 0, 0, 0)
+        left = QWidget()
+        left.setLayout(controls)
+        left.setMaximumWidth(CONTROLS_MAX_WIDTH)
+        row.addWidget(left, 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(self.thumbnails, 1)
+        row.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignTop)
+        row.addStretch(0)
         self.body.addLayout(row)
         self.body.addStretch(1)
 
@@ -75,9 +116,11 @@ class PieceScreen(StepFrame):
     ) -> None:
         self.header.set_step(title, position.index, position.count)
         self.title_label.setText(piece.label)
-        self.easy_label.setText(
-            piece.easy or _("Posez le document face contre la vitre du scanner.")
-        )
+        if self.camera_chosen:  # no scanner for this usager: the camera's instructions
+            self._easy = _("Le document sera photographié avec la caméra.")
+        else:
+            self._easy = piece.easy or _("Posez le document face contre la vitre du scanner.")
+        self.easy_label.setText(self._easy)
         examples = "\n".join(f"• {example}" for example in piece.examples)
         self.examples_label.setText(_("Par exemple :") + "\n" + examples if examples else "")
         self.examples_label.setVisible(bool(examples))
@@ -86,30 +129,88 @@ class PieceScreen(StepFrame):
         self.set_busy(False)
         self.show_pages(pages)
 
+    def show_camera(self, on: bool) -> None:
+        """The live view and "Prendre la photo" instead of the pages and the scan buttons."""
+        self.camera_on = on
+        # The scanner's instructions make no sense under the camera: the camera's own, on top.
+        self.easy_label.setText(
+            _("Posez le document à plat sous la caméra, en entier, sans le tenir.")
+            if on
+            else self._easy
+        )
+        self.examples_label.setVisible(not on and bool(self.examples_label.text()))
+        self.preview.setVisible(on)
+        self.preview.clear()
+        self.thumbnails.setVisible(not on)
+        self.take_button.setVisible(on)
+        self.take_button.setEnabled(True)
+        self.cancel_button.setVisible(on)
+        self.progress.setVisible(False)
+        self.progress_label.setVisible(False)
+        self.footer.setEnabled(not on)
+        for action in (self.scan_button, self.add_button, self.photo_button):
+            action.setVisible(False)
+        if on:
+            self.status_label.setText(
+                _("Quand le document est net à l'écran, touchez « Prendre la photo ».")
+            )
+
+    def show_preview(self, frame: QImage) -> None:
+        self.preview.setPixmap(
+            QPixmap.fromImage(frame).scaled(
+                PREVIEW_SIZE,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.FastTransformation,
+            )
+        )
+
+    def set_taking(self) -> None:
+        self.take_button.setEnabled(False)
+        self.status_label.setText(_("Photo en cours… Ne bougez pas le document."))
+
     def set_busy(self, busy: bool) -> None:
         """While the scanner works: only "Annuler" (and "Quitter") can be touched."""
+        self.take_button.setVisible(False)
+        self.photo_button.setVisible(False)
         self.progress.setVisible(busy)
+        self.progress_label.setVisible(busy)
+        self.progress.setRange(0, 0)
+        self.progress_label.setText(_("Le scanner démarre…"))
         self.cancel_button.setVisible(busy)
         self.scan_button.setVisible(not busy)
         self.add_button.setVisible(False)
         self.footer.setEnabled(not busy)
+        self.thumbnails.setEnabled(not busy)  # pages can be looked at, not changed, meanwhile
         if busy:
             self.status_label.setText(_("Numérisation en cours… Ne bougez pas le document."))
 
+    def show_progress(self, page_number: int, share: float) -> None:
+        """How far the scanner is in reading page ``page_number`` (from 1)."""
+        self.progress.setRange(0, 100)
+        self.progress.setValue(round(share * 100))
+        if share >= 1.0:  # read: now cropped, straightened, turned upright (up to ~1 s)
+            text = _("Page {n} : mise en forme…").format(n=page_number)
+        else:
+            text = _("Page {n} : {percent} %").format(n=page_number, percent=round(share * 100))
+        self.progress_label.setText(text)
+
     def show_pages(self, pages: list[PageImage], status: str = "") -> None:
-        clear_layout(self.thumbnail_row, keep_last=1)
+        clear_layout(self.page_grid)
         for number, page in enumerate(pages, start=1):
-            height = THUMBNAIL_PX if len(pages) == 1 else THUMBNAIL_PX * 2 // 3
-            column = self._page_column(number, page, height)
-            self.thumbnail_row.insertWidget(number - 1, column)
-            column.show()
+            height = THUMBNAIL_PX if len(pages) <= 2 else THUMBNAIL_PX * 2 // 3
+            cell = self._page_cell(number, page, height, len(pages))
+            self.page_grid.addWidget(cell, (number - 1) // 2, (number - 1) % 2)
+            cell.show()
         scanned = bool(pages)
         self.scan_button.setText(
             _("Recommencer la numérisation") if scanned else _("Numériser le document")
         )
         self.scan_button.setProperty("role", "secondary" if scanned else "primary")
         restyle(self.scan_button)
+        if self.camera_on:
+            self.show_camera(False)
         self.add_button.setVisible(scanned and len(pages) < self.max_pages)
+        self.photo_button.setVisible(self.camera_offered and len(pages) < self.max_pages)
         self.footer.next.setEnabled(scanned or self.optional)
         if status:
             self.status_label.setText(status)
@@ -127,32 +228,61 @@ class PieceScreen(StepFrame):
         else:
             self.status_label.setText(_("Numérisez le document pour pouvoir continuer."))
 
-    def _page_column(self, number: int, page: PageImage, height: int) -> QWidget:
-        """A page's thumbnail (touch it to enlarge) and what can be done to it."""
+    @property
+    def page_count(self) -> int:
+        return self.page_grid.count()
+
+    def _page_cell(self, number: int, page: PageImage, height: int, count: int) -> QWidget:
+        """A page's name, its thumbnail (touch it to enlarge) and, beside it, what can be
+        done to it: turn it, scan it again, delete it, move it before or after its neighbour."""
         pixmap = QPixmap()
         pixmap.loadFromData(page.thumbnail_jpeg, "JPG")
-        scaled = pixmap.scaledToHeight(height, Qt.TransformationMode.SmoothTransformation)
-        column = QWidget()
-        layout = QVBoxLayout(column)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(SPACING // 3)
+        # Fitted in a portrait A4 box: a page lying sideways is as wide, not wider.
+        box = QSize(round(height / A4_RATIO), height)
+        scaled = pixmap.scaled(
+            box, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
+        cell = QWidget()
+        row = QHBoxLayout(cell)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(SPACING // 3)
+        picture = QVBoxLayout()
+        name = _("Page {n} (verso)") if page.side == "back" else _("Page {n}")
+        picture.addWidget(label(name.format(n=number), "progress", wrap=False))
         thumb = button("", "page", f"page:{number}")
         thumb.setIcon(QIcon(scaled))
         thumb.setIconSize(scaled.size())
         thumb.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         thumb.setAccessibleName(_("Page {n} : agrandir").format(n=number))
-        layout.addWidget(thumb)
-        actions = QHBoxLayout()  # side by side, under the page: all above the fold
-        for action, text in (("rotate", _("Tourner")), ("delete", _("Supprimer"))):
-            widget = button(text, "link", f"{action}:{number}")
-            widget.setAccessibleName(f"{text} : " + _("page {n}").format(n=number))
-            actions.addWidget(widget)
-        layout.addLayout(actions)
-        for widget in column.findChildren(QPushButton):
+        picture.addWidget(thumb)
+        if page.blank:
+            warning = label(_("Page blanche ?"), "warning", wrap=False)
+            warning.setObjectName(f"blank:{number}")
+            picture.addWidget(warning)
+        picture.addStretch(1)
+        row.addLayout(picture)
+        actions = QVBoxLayout()
+        actions.setSpacing(0)
+        page_actions = [
+            ("rotate", _("Tourner"), _("Tourner la page {n}")),
+            ("rescan", _("Refaire"), _("Numériser à nouveau la page {n}")),
+            ("delete", _("Supprimer"), _("Supprimer la page {n}")),
+        ]
+        if number > 1:
+            page_actions.append(("earlier", _("◀ Avant"), _("Mettre la page {n} plus tôt")))
+        if number < count:
+            page_actions.append(("later", _("Après ▶"), _("Mettre la page {n} plus loin")))
+        for action, text, spoken in page_actions:
+            widget = button(text, "page-action", f"{action}:{number}")
+            widget.setAccessibleName(spoken.format(n=number))
+            actions.addWidget(widget, 0, Qt.AlignmentFlag.AlignLeft)
+        actions.addStretch(1)
+        row.addLayout(actions)
+        for widget in cell.findChildren(QPushButton):
             widget.setProperty("page_index", number - 1)
             # A bound method, not a lambda: lambdas connected to short-lived buttons leak.
             widget.clicked.connect(self._page_clicked)
-        return column
+        return cell
 
     def _page_clicked(self) -> None:
         sender = self.sender()
@@ -165,5 +295,7 @@ class PieceScreen(StepFrame):
 
     def clear(self) -> None:
         """Forget the last usager's pages (the widgets outlive the session)."""
-        clear_layout(self.thumbnail_row, keep_last=1)
+        clear_layout(self.page_grid)
         self.status_label.clear()
+        self.preview.clear()  # the last camera frame may show the usager's document
+        self.camera_offered = self.camera_chosen = False

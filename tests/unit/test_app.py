@@ -16,9 +16,10 @@ import pytest
 
 from drivers.cancel import CancelToken
 from drivers.errors import PaperOut
-from kiosk.app import Deposit, KioskApp, PrintOutcome
+from kiosk.app import PDF_OVERHEAD_BYTES, Deposit, KioskApp, PrintOutcome
 from kiosk.bootstrap import build_app
 from kiosk.config import build_config
+from kiosk.demarche import PieceStep
 from kiosk.dossier_number import is_valid
 from kiosk.idle import IdlePhase
 from kiosk.session import RECAP, Session, SessionClosed, SessionState
@@ -376,6 +377,14 @@ def test_a_piece_can_be_sealed_as_one_pdf(data_dir: Path) -> None:
         assert page.jpeg in document
         manifest = json.loads(spool_of(data_dir, session).joinpath("manifest.json").read_bytes())
         assert {"id": "piece_identite", "files": ["piece-piece_identite.pdf"]} in manifest["pieces"]
+        # The démarche's file limit is shared by the pièce's pages (here up to 2): a full PDF
+        # of pages each within its share stays within the limit.
+        piece = session.demarche.step("piece_identite")
+        assert isinstance(piece, PieceStep)
+        share = pdf_app.page_budget(session.demarche, piece)
+        assert share * piece.max_pages + PDF_OVERHEAD_BYTES <= session.demarche.max_file_bytes
+        assert len(page.jpeg) <= share
+        assert len(document) <= session.demarche.max_file_bytes
     finally:
         pdf_app.devices.shutdown()
         pdf_app.store.close()

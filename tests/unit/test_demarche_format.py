@@ -85,6 +85,11 @@ def test_a_valid_demarche_is_parsed_with_its_defaults() -> None:
         demarche.step("absent")
 
 
+def test_the_file_limit_is_2_mb_unless_the_demarche_says_otherwise() -> None:
+    assert parse_demarche(data()).max_file_bytes == 2_000_000
+    assert parse_demarche(data(max_file_kb=5000)).max_file_bytes == 5_000_000
+
+
 def test_a_condition_may_list_several_values() -> None:
     demarche = parse_demarche(with_step(2, when={"motif": ["perte", "vol"]}))
     step = demarche.step("plainte")
@@ -139,6 +144,9 @@ def test_a_condition_may_list_several_values() -> None:
             "steps[0].options[0].icon",
             "unknown key",
         ),
+        (data(max_file_kb=100), "max_file_kb", "between 300 and 50000"),
+        (data(max_file_kb=80_000), "max_file_kb", "between 300 and 50000"),
+        (data(max_file_kb="2 Mo"), "max_file_kb", "expected int"),
         (with_step(2, type="text"), "steps[2].type", "unknown key"),
         (with_step(2, max_pages=0), "steps[2].max_pages", "at least 1"),
         (with_step(2, max_pages=True), "steps[2].max_pages", "expected int"),

@@ -20,7 +20,7 @@ from drivers.camera.interface import Camera
 from drivers.cancel import CancelToken
 from drivers.scanner.interface import ScannedPage
 from kiosk.page_processing import Orienter
-from kiosk.pieces import PageImage, encode_page
+from kiosk.pieces import PageImage, UnreadableImage, encode_page
 
 if TYPE_CHECKING:
     from kiosk.page_processing import Image
@@ -51,11 +51,16 @@ class DocumentCamera:
         self._orient = orient
         self._lock = threading.Lock()
         self._request: Future[PageImage] | None = None
+        self._stopped: BaseException | None = None  # why the loop ended, once it has
 
     def capture(self) -> Future[PageImage]:
         """Ask for a photo (any thread); the future fails with ``UnreadableImage`` when no
         whole, sharp document is in view, or with the camera's ``DeviceError``."""
         with self._lock:
+            if self._stopped is not None:  # the loop has ended: nobody would answer
+                failed: Future[PageImage] = Future()
+                failed.set_exception(self._stopped)
+                return failed
             if self._request is None or self._request.done():
                 self._request = Future()
             return self._request
@@ -66,11 +71,11 @@ class DocumentCamera:
             self._camera.open()
             self._loop()
         except BaseException as exc:
-            self._fail_pending(exc)
+            self._end(exc)
             raise
         finally:
             self._camera.close()
-        self._fail_pending(None)
+        self._end(None)
 
     def _loop(self) -> None:
         import cv2
@@ -101,15 +106,23 @@ class DocumentCamera:
         frames = [first] + [self._camera.read().image for _ in range(BURST_FRAMES - 1)]
         try:
             request.set_result(photograph(frames, self._max_bytes, self._orient))
-        except Exception as exc:
+        except UnreadableImage as exc:
             request.set_exception(exc)
+        except Exception as exc:
+            # A processing bug costs this photo, not the session: logged, asked again.
+            LOG.exception("document photo processing failed")
+            request.set_exception(UnreadableImage(f"processing failed: {type(exc).__name__}"))
 
-    def _fail_pending(self, error: BaseException | None) -> None:
+    def _end(self, error: BaseException | None) -> None:
+        """The loop is over: the pending photo and any later request fail with ``error``."""
         from drivers.errors import OperationCancelled
 
-        request = self._pending()
-        if request is not None:
-            request.set_exception(error or OperationCancelled("camera", "preview stopped"))
+        stopped = error or OperationCancelled("camera", "preview stopped")
+        with self._lock:
+            self._stopped = stopped
+            request = self._request
+        if request is not None and not request.done():
+            request.set_exception(stopped)
 
 
 def photograph(frames: list[Any], max_bytes: int, orient: Orienter | None = None) -> PageImage:
@@ -119,7 +132,6 @@ def photograph(frames: list[Any], max_bytes: int, orient: Orienter | None = None
     """
     from kiosk.document_photo import rectify_document, sharpest
     from kiosk.page_processing import PageProcessingError
-    from kiosk.pieces import UnreadableImage
 
     try:
         flat, dpi = rectify_document(sharpest(frames))

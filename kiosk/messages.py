@@ -81,10 +81,21 @@ def unreadable_scan() -> UserMessage:
     return UserMessage(
         _("La page n'est pas lisible"),
         _(
-            "Vérifiez que le document est bien posé face contre la vitre, "
+            "Vérifiez que le document est bien posé, la face à numériser du bon côté, "
             "puis numérisez-le à nouveau."
         ),
         _("Numériser à nouveau"),
+    )
+
+
+def page_over_limit() -> UserMessage:
+    return UserMessage(
+        _("Ce document est trop lourd pour être envoyé"),
+        _(
+            "La borne ne peut pas le réduire assez sans le rendre illisible. Vos réponses "
+            "sont gardées. Appelez le médiateur."
+        ),
+        _("J'ai compris"),
     )
 
 

@@ -717,7 +717,9 @@ def process_page(
         turned += angle
     quarter_turns = (orient(page, dpi) or 0) if orient is not None and not blank else 0
     if quarter_turns:
-        page = _turn_clockwise(page, quarter_turns)
+        from kiosk.orientation import rotate_upright  # here: orientation imports this module
+
+        page = rotate_upright(page, quarter_turns)
     jpeg, dpi_used, encoded = _encode_within(page, max_bytes, min_dpi, dpi)
     height, width = encoded.shape[:2]
     return ProcessedPage(
@@ -733,20 +735,6 @@ def process_page(
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def _turn_clockwise(image: Image, degrees: int) -> Image:
-    import cv2
-    import numpy as np
-
-    turns = {
-        90: cv2.ROTATE_90_CLOCKWISE,
-        180: cv2.ROTATE_180,
-        270: cv2.ROTATE_90_COUNTERCLOCKWISE,
-    }
-    if degrees % 360 == 0:
-        return image
-    return np.asarray(cv2.rotate(image, turns[degrees % 360]), dtype=np.uint8)
 
 
 def _normalised(image: Image) -> Image:

@@ -7,7 +7,7 @@ small thumbnail so that the GUI thread never decodes a full page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -22,6 +22,12 @@ MAX_PAGE_BYTES = 2_000_000
 
 class UnreadableImage(Exception):
     """The page cannot be used: the usager is asked to scan it again."""
+
+
+class PageOverLimit(UnreadableImage):
+    """Even at 200 dpi and the lowest quality, the page exceeds the démarche's file limit:
+    scanning again will not help (a limit set too low for the pièce's pages), the médiateur
+    must be called and IT told."""
 
 
 @dataclass(frozen=True)
@@ -43,10 +49,12 @@ def encode_page(
     import cv2
     import numpy as np
 
-    from kiosk.page_processing import PageProcessingError, process_page
+    from kiosk.page_processing import PageProcessingError, PageTooLarge, process_page
 
     try:
         processed = process_page(page.image, page.resolution_dpi, max_bytes, orient=orient)
+    except PageTooLarge as exc:
+        raise PageOverLimit(str(exc)) from exc
     except PageProcessingError as exc:
         # Empty, absurd, all black (the lid open on nothing), or too detailed to fit: the
         # usager is asked to scan again.
@@ -66,26 +74,27 @@ def encode_page(
     )
 
 
-def rotate_page(page: PageImage) -> PageImage:
-    """The page turned a quarter clockwise (a document scanned sideways)."""
+def rotate_page(page: PageImage, max_bytes: int = MAX_PAGE_BYTES) -> PageImage:
+    """The page turned a quarter clockwise (a document scanned sideways), still within
+    ``max_bytes`` (re-encoding at a fixed quality could exceed the démarche's limit)."""
     import cv2
     import numpy as np
+
+    from kiosk.page_processing import PageTooLarge, encode_within
 
     image = cv2.imdecode(np.frombuffer(page.jpeg, np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None:
         raise UnreadableImage("cannot decode the page")
-    turned = _encode(cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE), page.resolution_dpi)
-    return replace(turned, side=page.side, blank=page.blank)
-
-
-def _encode(image: Any, dpi: int) -> PageImage:
-    import cv2  # imported here: OpenCV costs ~100 ms at start-up and only scans need it
-
-    height, width = image.shape[:2]
-    ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-    if not ok:
-        raise UnreadableImage("encoding failed")
-    return PageImage(jpeg.tobytes(), _thumbnail_jpeg(image), width, height, dpi)
+    turned = np.asarray(cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE), np.uint8)
+    try:
+        # The page is already at its final resolution: never below it, never above.
+        jpeg, dpi = encode_within(turned, max_bytes, page.resolution_dpi, page.resolution_dpi)
+    except PageTooLarge as exc:
+        raise PageOverLimit(str(exc)) from exc
+    height, width = turned.shape[:2]
+    return PageImage(
+        jpeg, _thumbnail_jpeg(turned), width, height, dpi, side=page.side, blank=page.blank
+    )
 
 
 def _thumbnail_jpeg(image: Any) -> bytes:

@@ -17,7 +17,7 @@ from drivers.cancel import CancelToken
 from drivers.scanner.interface import ProgressCallback, ScannedPage, Scanner, ScanSettings
 from kiosk.jsonlog import log_event
 from kiosk.page_processing import Orienter
-from kiosk.pieces import PageImage, UnreadableImage, encode_page
+from kiosk.pieces import PageImage, PageOverLimit, UnreadableImage, encode_page
 
 LOG = logging.getLogger("kiosk.scanning")
 
@@ -28,7 +28,7 @@ PageSink = Callable[[PageImage], None]
 class ScanOutcome:
     pages: tuple[PageImage, ...]  # kept, in the order they came out of the scanner
     blank_backs_dropped: int = 0
-    unreadable: int = 0  # pages refused by the checks: to be scanned again
+    unreadable: tuple[int, ...] = ()  # which pages of the batch (from 1) could not be used
 
 
 def scan_piece(
@@ -46,15 +46,24 @@ def scan_piece(
     Raise ``UnreadableImage`` when nothing usable came out but something unusable did.
     """
     kept: list[PageImage] = []
-    dropped = unreadable = 0
+    unreadable: list[int] = []
+    dropped = 0
 
     def arrived(scanned: ScannedPage) -> None:
-        nonlocal dropped, unreadable
+        nonlocal dropped
         try:
             page = encode_page(scanned, max_bytes, orient)
+        except PageOverLimit:
+            raise  # scanning again would not help: stop the batch, the médiateur is needed
         except UnreadableImage as exc:
-            unreadable += 1
+            unreadable.append(scanned.index + 1)
             log_event(LOG, "page.unreadable", logging.WARNING, reason=str(exc))
+            return
+        except Exception:
+            # A bug in processing one page (an OpenCV error on odd data) costs that page,
+            # not the usager's session: logged with its traceback, asked for again.
+            LOG.exception("page processing failed")
+            unreadable.append(scanned.index + 1)
             return
         if page.blank and page.side == "back":
             dropped += 1
@@ -65,5 +74,5 @@ def scan_piece(
 
     scanner.scan(settings, cancel, arrived, on_progress)
     if unreadable and not kept:
-        raise UnreadableImage(f"{unreadable} unusable page(s)")
-    return ScanOutcome(tuple(kept), dropped, unreadable)
+        raise UnreadableImage(f"{len(unreadable)} unusable page(s)")
+    return ScanOutcome(tuple(kept), dropped, tuple(unreadable))

@@ -29,9 +29,9 @@ from drivers.errors import (
 )
 from kiosk.i18n import _
 from kiosk.jsonlog import log_event
-from kiosk.messages import UserMessage, for_device_error, unreadable_scan
+from kiosk.messages import UserMessage, for_device_error, page_over_limit, unreadable_scan
 from kiosk.page_processing import UnusableReason
-from kiosk.pieces import PageImage, UnreadableImage
+from kiosk.pieces import PageImage, PageOverLimit, UnreadableImage
 from ui.overlay import Choice
 
 if TYPE_CHECKING:
@@ -57,8 +57,16 @@ class _Scan:
     cancel: CancelToken
     insert_at: int  # where the next arriving page goes
     replaces: int  # how many old pages the first arriving page replaces
-    arrived: int = 0
+    before: list[PageImage]  # the pièce's pages when the scan started, for "Annuler"
+    limit: int | None = None  # pages wanted ("Refaire": one), the rest of a batch is ignored
+    side: str = ""  # "Refaire" a verso: only a verso may take its place
+    arrived: int = 0  # pages kept so far
     over_limit: int = 0  # pages beyond the pièce's maximum, not kept
+
+    @property
+    def position(self) -> tuple[int, int]:
+        """(where the scan puts its pages, how many it replaces): to start it again."""
+        return self.insert_at - self.arrived, self.replaces
 
 
 class PieceScanning(QObject):
@@ -76,6 +84,8 @@ class PieceScanning(QObject):
         self._timer.timeout.connect(self._timed_out)
         self._camera: DocumentCamera | None = None
         self._camera_for: Session | None = None  # the usager who chose the camera
+        # Where the scan that failed for want of a scanner was putting its page(s).
+        self._camera_position: tuple[int, int, int | None] | None = None
         self._page_arrived.connect(self._arrived)
         self._progress.connect(self._progressed)
         self._preview.connect(self._previewed)
@@ -95,18 +105,28 @@ class PieceScanning(QObject):
         self._start(insert_at=len(self._pages()), replaces=0)
 
     def rescan(self, index: int) -> None:
-        """Scan one page again: what comes out takes its place."""
-        self._start(insert_at=index, replaces=1)
+        """Scan one page again: the first page of the same side takes its place."""
+        side = self._pages()[index].side
+        self._start(insert_at=index, replaces=1, limit=1, side=side)
 
-    def _start(self, insert_at: int, replaces: int) -> None:
+    def _new_scan(self, insert_at: int, replaces: int, limit: int | None, side: str) -> _Scan:
         self.stop()
+        self._camera_position = None
         session = self._session()
-        if self._camera_for is session:
-            self._start_camera(insert_at, replaces)
-            return
-        cancel = CancelToken()
-        scan = _Scan(session, session.current, cancel, insert_at, replaces)
+        pages = session.pages(session.current)
+        scan = _Scan(session, session.current, CancelToken(), insert_at, replaces, pages, limit)
+        scan.side = side
         self._scan = scan
+        return scan
+
+    def _start(
+        self, insert_at: int, replaces: int, limit: int | None = None, side: str = ""
+    ) -> None:
+        if self._camera_for is self._session():
+            self._start_camera(insert_at, replaces, limit)
+            return
+        scan = self._new_scan(insert_at, replaces, limit, side)
+        cancel = scan.cancel
         self.screen.set_busy(True)
         self._timer.start(SCAN_TIMEOUT_MS)
         self.window.tasks.when_done(
@@ -134,59 +154,91 @@ class PieceScanning(QObject):
         """The session ends: stop any scan or live view, forget the usager's choice."""
         self.stop()
         self._camera_for = None
+        self._camera_position = None
 
     def cancel(self) -> None:
-        """The usager's "Annuler": the screen is usable at once."""
-        if self.stop():
-            self._show(_("Numérisation annulée."))
+        """The usager's "Annuler": the screen is usable at once, with the pages as they were
+        before this scan (a new scan that replaced them is undone)."""
+        scan = self._scan
+        if not self.stop() or scan is None:
+            return
+        if scan.arrived and self.window.app.session is scan.session:
+            scan.session.set_pages(scan.piece_id, scan.before)
+        self._show(_("Numérisation annulée."))
 
     def _current(self, cancel: CancelToken) -> _Scan | None:
+        """The scan ``cancel`` belongs to, if it is still the one under way on its pièce."""
         scan = self._scan
-        if scan is None or scan.cancel is not cancel or self.window.app.session is not scan.session:
+        if scan is None or scan.cancel is not cancel:
+            return None
+        session = self.window.app.session
+        if session is not scan.session or session.current != scan.piece_id:
             return None
         return scan
 
     # -- results -------------------------------------------------------------------------
     def _progressed(self, cancel: CancelToken, index: int, share: float) -> None:
-        if self._current(cancel) is not None:
-            self.screen.show_progress(index + 1, share)
+        scan = self._current(cancel)
+        if scan is not None:
+            self._timer.start(SCAN_TIMEOUT_MS)  # a page that is moving is not a hung scanner
+            # Numbered as the page will be in the pièce, not as the scanner counts sheets.
+            self.screen.show_progress(scan.insert_at + 1, share)
 
     def _arrived(self, cancel: CancelToken, page: PageImage) -> None:
         scan = self._current(cancel)
-        if scan is None:
-            return
+        if scan is not None:
+            self._place(scan, page)
+
+    def _place(self, scan: _Scan, page: PageImage) -> bool:
+        """Put an arriving page where the scan's pages go; False if it was not kept."""
+        if scan.side and page.side != scan.side:
+            return False  # "Refaire" a recto in duplex: its verso is not wanted
         self._timer.start(SCAN_TIMEOUT_MS)
         pages = scan.session.pages(scan.piece_id)
         replaced = scan.replaces if scan.arrived == 0 else 0
-        scan.arrived += 1
         if len(pages) - replaced >= self._max_pages(scan):
             scan.over_limit += 1
-            return
+            return False
         pages[scan.insert_at : scan.insert_at + replaced] = [page]
         scan.insert_at += 1
+        scan.arrived += 1
         scan.session.set_pages(scan.piece_id, pages)
-        self.screen.show_pages(pages, _("Page {n} reçue…").format(n=scan.arrived))
+        self.screen.show_pages(pages, _("Page {n} reçue…").format(n=scan.insert_at))
+        if scan.limit is not None and scan.arrived >= scan.limit:
+            self.stop()  # the rest of the batch is not wanted
+            self._show(_("Page {n} refaite.").format(n=scan.insert_at))
+        return True
 
     def _finished(self, scan: _Scan, outcome: ScanOutcome) -> None:
         if self._current(scan.cancel) is None:
             return
         self.stop()
-        counted = (
-            (
-                outcome.blank_backs_dropped,
-                _("{n} verso vierge retiré."),
-                _("{n} versos vierges retirés."),
-            ),
-            (
-                outcome.unreadable,
-                _("{n} page n'a pas pu être lue : numérisez-la à nouveau."),
-                _("{n} pages n'ont pas pu être lues : numérisez-les à nouveau."),
-            ),
-        )
-        texts = [(one if n == 1 else many).format(n=n) for n, one, many in counted if n]
+        texts = []
+        dropped = outcome.blank_backs_dropped
+        if dropped:
+            text = (
+                _("{n} verso vierge retiré.") if dropped == 1 else _("{n} versos vierges retirés.")
+            )
+            texts.append(text.format(n=dropped))
+        if outcome.unreadable:
+            # Numbered as the scanner delivered them: the usager finds the sheet in the pile.
+            numbers = ", ".join(str(n) for n in outcome.unreadable)
+            text = (
+                _("La feuille n° {numbers} n'a pas pu être lue : numérisez-la à nouveau.")
+                if len(outcome.unreadable) == 1
+                else _(
+                    "Les feuilles n° {numbers} n'ont pas pu être lues : numérisez-les à nouveau."
+                )
+            )
+            texts.append(text.format(numbers=numbers))
         if scan.over_limit:
-            text = _("Ce document compte au plus {max} pages : les pages en trop sont écartées.")
-            texts.append(text.format(max=self._max_pages(scan)))
+            most = self._max_pages(scan)
+            text = (
+                _("Ce document compte une seule page : les pages en trop sont écartées.")
+                if most == 1
+                else _("Ce document compte au plus {max} pages : les pages en trop sont écartées.")
+            )
+            texts.append(text.format(max=most))
         self._show(" ".join(texts))
 
     def _failed(self, scan: _Scan, error: BaseException) -> None:
@@ -194,7 +246,10 @@ class PieceScanning(QObject):
             return
         self.stop()
         self._show()
-        if isinstance(error, UnreadableImage):
+        if isinstance(error, PageOverLimit):
+            log_event(LOG, "page.over_limit", logging.ERROR, piece_id=scan.piece_id)
+            self.window.show_message("scan-error", page_over_limit())
+        elif isinstance(error, UnreadableImage):
             self.window.show_message("scan-error", unreadable_scan())
         elif isinstance(error, OperationCancelled):
             pass  # cancelled from elsewhere (the session ended): nothing to say
@@ -203,6 +258,7 @@ class PieceScanning(QObject):
             log_event(LOG, "device.error", logging.WARNING, device=device, code=error.code)
             message = for_device_error(error, device)
             if device == "scanner" and self._camera_allowed(error):
+                self._camera_position = (*scan.position, scan.limit)
                 self._offer_camera(message)
             else:
                 self.window.show_message("scan-error", message)
@@ -228,16 +284,19 @@ class PieceScanning(QObject):
         )
 
     def photograph(self) -> None:
-        """The usager chose the camera: it is used for this pièce and the next ones."""
+        """The usager chose the camera: it is used for this pièce and the next ones. The
+        photo goes where the scan that failed was putting its page ("Refaire" page 1...)."""
         self._camera_for = self._session()
         self.screen.camera_chosen = True
-        self._start(insert_at=len(self._pages()), replaces=0)
+        position, self._camera_position = self._camera_position, None
+        if position is None:
+            self._start(insert_at=len(self._pages()), replaces=0)
+        else:
+            self._start(*position)
 
-    def _start_camera(self, insert_at: int, replaces: int) -> None:
-        session = self._session()
-        cancel = CancelToken()
-        scan = _Scan(session, session.current, cancel, insert_at, replaces)
-        self._scan = scan
+    def _start_camera(self, insert_at: int, replaces: int, limit: int | None) -> None:
+        scan = self._new_scan(insert_at, replaces, limit, "")
+        cancel = scan.cancel
         camera, running = self.window.app.photograph_document(
             scan.piece_id, cancel, lambda frame: self._preview.emit(cancel, frame)
         )
@@ -268,9 +327,12 @@ class PieceScanning(QObject):
     def _photographed(self, scan: _Scan, page: PageImage) -> None:
         if self._current(scan.cancel) is None:
             return
-        self._arrived(scan.cancel, page)
+        kept = self._place(scan, page)
         self.stop()  # the camera is released; "Ajouter une page" turns it on again
-        self._show(_("Photo prise. Vérifiez qu'elle est lisible."))
+        if kept:
+            self._show(_("Photo prise. Vérifiez qu'elle est lisible."))
+        else:
+            self._show(_("Ce document a déjà toutes ses pages : supprimez-en une d'abord."))
 
     def _photo_failed(self, scan: _Scan, error: BaseException) -> None:
         if self._current(scan.cancel) is None:
@@ -319,7 +381,7 @@ class PieceScanning(QObject):
         elif action == "rotate":
             page = pages[index]
             self.window.tasks.when_done(
-                self.window.app.rotate(page),
+                self.window.app.rotate(page, piece_id),
                 lambda turned: self._rotated(session, piece_id, page, turned),
                 self.window.recover,
             )

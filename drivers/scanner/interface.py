@@ -73,6 +73,8 @@ class Scanner(abc.ABC):
         """Scan one page (flatbed) or a batch (feeder), calling ``on_page`` as each arrives
         and ``on_progress`` while each is read (both on the calling worker thread).
 
+        With ``on_page``, pages are handed over and not kept: the list returned is empty, so
+        a 50-sheet batch never holds 50 raw pages (~25 MB each at 300 dpi) at once.
         A duplex scan delivers each sheet's front then its back (``side``), blank or not.
 
         Raises a ``drivers.errors.DeviceError`` subclass: DeviceNotFound, DeviceDisconnected,
@@ -81,3 +83,11 @@ class Scanner(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook, most devices need nothing
         """Release the device; safe to call more than once."""
+
+
+def deliver(page: ScannedPage, kept: list[ScannedPage], on_page: PageCallback | None) -> None:
+    """Hand ``page`` to ``on_page``, or keep it in ``kept`` when nobody takes it as it comes."""
+    if on_page is None:
+        kept.append(page)
+    else:
+        on_page(page)

@@ -35,6 +35,7 @@ from drivers.scanner.interface import (
     ScannerInfo,
     ScanSettings,
     ScanSource,
+    deliver,
 )
 
 if TYPE_CHECKING:
@@ -206,25 +207,23 @@ class SaneScanner(Scanner):
         self._configure(device, settings)
         feeder = settings.source is not ScanSource.FLATBED
         pages: list[ScannedPage] = []
+        count = 0
         try:
-            while len(pages) < (MAX_FEEDER_PAGES if feeder else 1):
+            while count < (MAX_FEEDER_PAGES if feeder else 1):
                 if cancel.cancelled:
                     raise OperationCancelled(DEVICE)
-                watch = _PageWatch(device, cancel, len(pages), on_progress)
+                watch = _PageWatch(device, cancel, count, on_progress)
                 try:
                     image = self._read_page(device, feeder, watch)
                 except Exception as exc:
                     error = typed_error(exc)
-                    if isinstance(error, FeederEmpty) and pages:
+                    if isinstance(error, FeederEmpty) and count:
                         break  # the end of the batch, not a fault
                     raise error from exc
-                side = (
-                    "back" if settings.source is ScanSource.DUPLEX and len(pages) % 2 else "front"
-                )
-                page = ScannedPage(len(pages), image, settings.resolution_dpi, side)
-                pages.append(page)
-                if on_page is not None:
-                    on_page(page)
+                side = "back" if settings.source is ScanSource.DUPLEX and count % 2 else "front"
+                page = ScannedPage(count, image, settings.resolution_dpi, side)
+                count += 1
+                deliver(page, pages, on_page)
         finally:
             with contextlib.suppress(Exception):  # the scan is over either way
                 device.cancel()

@@ -32,6 +32,7 @@ from drivers.scanner.interface import (
     ScannerInfo,
     ScanSettings,
     ScanSource,
+    deliver,
 )
 
 if TYPE_CHECKING:
@@ -114,9 +115,7 @@ class SimulatedScanner(Scanner):
                 resolution_dpi=settings.resolution_dpi,
                 side=side,
             )
-            pages.append(page)
-            if on_page is not None:
-                on_page(page)
+            deliver(page, pages, on_page)
         return pages
 
     def _read_slowly(

@@ -131,7 +131,7 @@ def test_one_unusable_page_in_a_batch_keeps_the_others(make_kiosk: Callable[...,
     scanner(kiosk).bad_pages = {1: "black"}
     scan(kiosk)
     assert len(pages(kiosk)) == 2
-    assert "1 page n'a pas pu être lue : numérisez-la à nouveau." in texts(kiosk)
+    assert "La feuille n° 2 n'a pas pu être lue : numérisez-la à nouveau." in texts(kiosk)
 
 
 def test_a_jam_keeps_the_pages_already_scanned(make_kiosk: Callable[..., Kiosk]) -> None:
@@ -144,15 +144,69 @@ def test_a_jam_keeps_the_pages_already_scanned(make_kiosk: Callable[..., Kiosk])
 
 
 def test_a_cancelled_new_scan_leaves_the_old_pages(make_kiosk: Callable[..., Kiosk]) -> None:
+    kiosk = at_piece(make_kiosk, scanner={"source": "feeder"})
+    scanner(kiosk).feeder_pages = 2
+    scan(kiosk)
+    old = pages(kiosk)
+    assert len(old) == 2
+    knobs(kiosk).delay_s = 1.0
+    kiosk.driver.click("scan")  # "Recommencer la numérisation"
+    # The first new page has replaced the old ones on screen...
+    kiosk.driver.wait_until(lambda: pages(kiosk) != old and len(pages(kiosk)) == 1)
+    # ...and nothing new can be started meanwhile.
+    assert not kiosk.window.piece.add_button.isVisible()
+    kiosk.driver.click("cancel-scan")
+    assert pages(kiosk) == old  # "Annuler" gives the usager's pages back
+    assert "Numérisation annulée." in texts(kiosk)
+    knobs(kiosk).delay_s = 0.0
+    kiosk.driver.wait_until(lambda: not kiosk.window.busy)  # the late page is dropped
+    assert pages(kiosk) == old
+
+
+def test_the_gauge_numbers_the_page_as_it_will_be_in_the_piece(
+    make_kiosk: Callable[..., Kiosk],
+) -> None:
     kiosk = at_piece(make_kiosk)
     scan(kiosk)
-    (old,) = pages(kiosk)
-    knobs(kiosk).delay_s = 5.0
-    kiosk.driver.click("scan")  # "Recommencer la numérisation"
-    kiosk.driver.wait_until(lambda: kiosk.window.piece.cancel_button.isVisible())
-    kiosk.driver.click("cancel-scan")
-    assert pages(kiosk) == [old]
-    assert "Numérisation annulée." in texts(kiosk)
+    knobs(kiosk).delay_s = 0.5
+    kiosk.driver.click("add-page")
+    piece = kiosk.window.piece
+    kiosk.driver.wait_until(lambda: piece.progress.maximum() == 100 and piece.progress.value() > 0)
+    assert plain(piece.progress_label.text()).startswith("Page 2 :")
+
+
+def test_redoing_a_page_in_duplex_replaces_only_that_page(
+    make_kiosk: Callable[..., Kiosk],
+) -> None:
+    kiosk = at_piece(make_kiosk, scanner={"source": "duplex"})
+    scanner(kiosk).feeder_pages = 2
+    scan(kiosk)
+    first, second = pages(kiosk)
+    scan(kiosk, "rescan:1")
+    new_first, kept_second = pages(kiosk)
+    assert new_first is not first and kept_second is second
+    assert "Page 1 refaite." in texts(kiosk)
+
+
+def test_the_camera_takes_the_place_of_the_page_the_scanner_could_not_redo(
+    make_kiosk: Callable[..., Kiosk],
+) -> None:
+    kiosk = at_piece(make_kiosk)
+    scan(kiosk)
+    scan(kiosk, "add-page")
+    first, second = pages(kiosk)
+    knobs(kiosk).unplugged = True
+    kiosk.driver.click("rescan:1")
+    kiosk.driver.wait_until(lambda: kiosk.window.overlay.kind == "scan-error")
+    kiosk.driver.click("use-camera")
+    piece = kiosk.window.piece
+    kiosk.driver.wait_until(lambda: piece.take_button.isVisible())
+    kiosk.driver.click("take-photo")
+    kiosk.driver.wait_until(lambda: not piece.camera_on)
+    photo, kept = pages(kiosk)
+    assert photo is not first and kept is second
+    assert "Photo prise. Vérifiez qu'elle est lisible." in texts(kiosk)
+    assert piece.scan_button.isVisible()  # "Recommencer" is still there
 
 
 def test_without_a_scanner_the_document_is_photographed(make_kiosk: Callable[..., Kiosk]) -> None:
@@ -174,7 +228,7 @@ def test_without_a_scanner_the_document_is_photographed(make_kiosk: Callable[...
     # letters for the orientation detection to read).
     assert 1.35 < max(page.width, page.height) / min(page.width, page.height) < 1.48
     assert "Photo prise. Vérifiez qu'elle est lisible." in texts(kiosk)
-    camera = kiosk.app.devices.camera
+    camera = kiosk.app.devices.camera_for_documents
     kiosk.driver.wait_until(lambda: not camera._is_open)  # released once the photo is taken
     # The verso: "Ajouter une page" goes to the camera again, chosen for this usager.
     kiosk.driver.click("add-page")

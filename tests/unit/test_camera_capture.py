@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +15,8 @@ from drivers.camera.simulated import SimulatedCamera
 from drivers.cancel import CancelToken
 from drivers.faults import FaultKnobs
 from kiosk.camera_capture import PREVIEW_WIDTH, DocumentCamera, photograph
+from kiosk.config import build_config
+from kiosk.devices import build_devices
 from kiosk.pieces import PageImage, UnreadableImage
 
 BUDGET = 2_000_000
@@ -80,3 +83,29 @@ def test_no_document_in_view_asks_to_place_it() -> None:
     desk = render_desk(1280, 720, np.random.default_rng(3))
     with pytest.raises(UnreadableImage, match="no_document"):
         photograph([desk, desk.copy()], BUDGET)
+
+
+def test_asking_for_a_photo_after_the_camera_stopped_fails_at_once() -> None:
+    camera = SimulatedCamera(scene="document", fps=60)
+    document_camera, cancel, _previews, loop = running(camera)
+    cancel.cancel()
+    loop.result(timeout=5)
+    late = document_camera.capture()
+    assert late.done()  # never a request nobody will answer (the screen would wait forever)
+    with pytest.raises(errors.OperationCancelled):
+        late.result()
+
+
+def test_shutting_the_devices_down_ends_a_live_view(tmp_path: Path) -> None:
+    # Otherwise the camera worker would keep the kiosk's process alive after SIGTERM.
+    devices = build_devices(build_config({}, "t", demo=True, demo_data_dir=tmp_path))
+    camera = devices.camera_for_documents
+    assert isinstance(camera, SimulatedCamera)
+    cancel = CancelToken()
+    live = DocumentCamera(camera, cancel, lambda frame: None, max_bytes=BUDGET)
+    running = devices.run_until_cancelled("camera", live.run, cancel)
+    while not camera._is_open:
+        threading.Event().wait(0.01)
+    devices.shutdown()
+    assert running.result(timeout=5) is None
+    assert not camera._is_open

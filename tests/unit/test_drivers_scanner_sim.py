@@ -117,8 +117,10 @@ def test_feeder_returns_feeder_pages_fronts() -> None:
     pages = SimulatedScanner(feeder_pages=3).scan(
         settings(ScanSource.FEEDER), CancelToken(), delivered.append
     )
-    assert [(p.index, p.side) for p in pages] == [(0, "front"), (1, "front"), (2, "front")]
-    assert delivered == pages
+    assert [(p.index, p.side) for p in delivered] == [(0, "front"), (1, "front"), (2, "front")]
+    assert pages == []  # handed over as they came, not also kept
+    kept = SimulatedScanner(feeder_pages=3).scan(settings(ScanSource.FEEDER), CancelToken())
+    assert [p.index for p in kept] == [0, 1, 2]  # without a callback, returned instead
 
 
 def test_duplex_returns_front_back_pairs_with_nearly_blank_backs() -> None:

@@ -55,6 +55,8 @@ class PieceScreen(StepFrame):
         self.camera_offered = False
         self.camera_chosen = False  # the usager chose the camera: no scanner this session
         self.camera_on = False
+        self.busy = False
+        self.scanner_source = "flatbed"  # where documents go: set from the configuration
         # The camera's live view takes the place of the pages while it is on.
         self.preview = QLabel()
         self.preview.setObjectName("camera-preview")
@@ -119,7 +121,7 @@ class PieceScreen(StepFrame):
         if self.camera_chosen:  # no scanner for this usager: the camera's instructions
             self._easy = _("Le document sera photographié avec la caméra.")
         else:
-            self._easy = piece.easy or _("Posez le document face contre la vitre du scanner.")
+            self._easy = piece.easy or self._default_easy()
         self.easy_label.setText(self._easy)
         examples = "\n".join(f"• {example}" for example in piece.examples)
         self.examples_label.setText(_("Par exemple :") + "\n" + examples if examples else "")
@@ -128,6 +130,11 @@ class PieceScreen(StepFrame):
         self.optional = not piece.required
         self.set_busy(False)
         self.show_pages(pages)
+
+    def _default_easy(self) -> str:
+        if self.scanner_source == "flatbed":
+            return _("Posez le document face contre la vitre du scanner.")
+        return _("Posez les feuilles dans le chargeur du scanner.")
 
     def show_camera(self, on: bool) -> None:
         """The live view and "Prendre la photo" instead of the pages and the scan buttons."""
@@ -148,7 +155,8 @@ class PieceScreen(StepFrame):
         self.progress.setVisible(False)
         self.progress_label.setVisible(False)
         self.footer.setEnabled(not on)
-        for action in (self.scan_button, self.add_button, self.photo_button):
+        self.scan_button.setVisible(not on)
+        for action in (self.add_button, self.photo_button):
             action.setVisible(False)
         if on:
             self.status_label.setText(
@@ -170,6 +178,7 @@ class PieceScreen(StepFrame):
 
     def set_busy(self, busy: bool) -> None:
         """While the scanner works: only "Annuler" (and "Quitter") can be touched."""
+        self.busy = busy
         self.take_button.setVisible(False)
         self.photo_button.setVisible(False)
         self.progress.setVisible(busy)
@@ -180,7 +189,7 @@ class PieceScreen(StepFrame):
         self.scan_button.setVisible(not busy)
         self.add_button.setVisible(False)
         self.footer.setEnabled(not busy)
-        self.thumbnails.setEnabled(not busy)  # pages can be looked at, not changed, meanwhile
+        self.thumbnails.setEnabled(not busy)  # pages are shown as they come, not changed
         if busy:
             self.status_label.setText(_("Numérisation en cours… Ne bougez pas le document."))
 
@@ -209,8 +218,9 @@ class PieceScreen(StepFrame):
         restyle(self.scan_button)
         if self.camera_on:
             self.show_camera(False)
-        self.add_button.setVisible(scanned and len(pages) < self.max_pages)
-        self.photo_button.setVisible(self.camera_offered and len(pages) < self.max_pages)
+        room = len(pages) < self.max_pages and not self.busy  # nothing new while scanning
+        self.add_button.setVisible(scanned and room)
+        self.photo_button.setVisible(self.camera_offered and room)
         self.footer.next.setEnabled(scanned or self.optional)
         if status:
             self.status_label.setText(status)

@@ -34,6 +34,7 @@ from kiosk.scanning import PageSink, ScanOutcome, scan_piece
 if TYPE_CHECKING:
     from kiosk.camera_capture import DocumentCamera, PreviewSink
     from kiosk.page_processing import Orienter
+    from kiosk.portrait_capture import LiveView, Portrait, PortraitCamera
 from kiosk.session import Session, SessionState
 from offline_cache import FileToSeal, SealedSubmission, Store, SubmissionToSeal
 
@@ -165,13 +166,25 @@ class KioskApp:
 
         session, piece = self._current_piece(piece_id)
         camera = DocumentCamera(
-            self.devices.camera,
+            self.devices.camera_for_documents,
             cancel,
             on_preview,
             max_bytes=self.page_budget(session.demarche, piece),
             orient=self._orienter(),
         )
-        return camera, self.devices.run("camera", camera.run)
+        return camera, self.devices.run_until_cancelled("camera", camera.run, cancel)
+
+    def photograph_portrait(
+        self,
+        cancel: CancelToken,
+        on_view: Callable[[LiveView], None],
+        on_photo: Callable[[Portrait], None],
+    ) -> tuple[PortraitCamera, Future[None]]:
+        """Run the identity photo's live guidance on the camera worker until ``cancel``."""
+        from kiosk.portrait_capture import PortraitCamera
+
+        camera = PortraitCamera(self.devices.camera, cancel, on_view, on_photo)
+        return camera, self.devices.run_until_cancelled("camera", camera.run, cancel)
 
     def _current_piece(self, piece_id: str) -> tuple[Session, PieceStep]:
         session = self.session
@@ -196,9 +209,13 @@ class KioskApp:
             return (demarche.max_file_bytes - PDF_OVERHEAD_BYTES) // piece.max_pages
         return demarche.max_file_bytes
 
-    def rotate(self, page: PageImage) -> Future[PageImage]:
-        """Turn a scanned page a quarter clockwise, off the GUI thread."""
-        return self.devices.run("scanner", rotate_page, page)
+    def rotate(self, page: PageImage, piece_id: str) -> Future[PageImage]:
+        """Turn a scanned page of a pièce a quarter clockwise, within the pièce's page
+        budget, off the GUI thread."""
+        session, piece = self._current_piece(piece_id)
+        return self.devices.run(
+            "scanner", rotate_page, page, self.page_budget(session.demarche, piece)
+        )
 
     # -- sealing and receipt ---------------------------------------------------------------
     def submission_for(self, session: Session) -> SubmissionToSeal:

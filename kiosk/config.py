@@ -18,7 +18,7 @@ from typing import Any
 DEFAULT_CONFIG_PATH = Path("/etc/point-numerique/kiosk.toml")
 
 SCANNER_BACKENDS = ("simulated", "sane")
-CAMERA_BACKENDS = ("simulated",)
+CAMERA_BACKENDS = ("simulated", "opencv")
 PRINTER_BACKENDS = ("simulated",)
 CARDREADER_BACKENDS = ("simulated",)
 KIOSK_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -199,6 +199,21 @@ SCHEMA: tuple[Setting, ...] = (
         _range(150, 600),
     ),
     Setting("camera.backend", str, "simulated", "Pilote de la caméra.", _one_of(*CAMERA_BACKENDS)),
+    Setting(
+        "camera.device",
+        str,
+        "0",
+        "Caméra face à l'usager (photo d'identité) : numéro V4L2 (« 0 ») ou, mieux, le lien "
+        "stable /dev/v4l/by-id/usb-…-video-index0 (le numéro peut changer après un "
+        "débranchement).",
+    ),
+    Setting(
+        "camera.document_device",
+        str,
+        "",
+        "Caméra de documents (au-dessus du bureau), si la borne en a une ; vide = la caméra "
+        "face à l'usager photographie aussi les documents.",
+    ),
     Setting(
         "printer.backend",
         str,

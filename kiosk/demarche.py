@@ -115,6 +115,14 @@ class PieceStep(Step):
 
 
 @dataclass(frozen=True)
+class PhotoStep(PieceStep):
+    """An identity photo taken with the kiosk's camera: a pièce of exactly one image, so it
+    is sealed, listed on the receipt and checked as missing like any other pièce."""
+
+    max_pages: int = 1
+
+
+@dataclass(frozen=True)
 class Demarche:
     id: str
     version: str
@@ -181,10 +189,12 @@ def _parse_step(raw: Any, path: str, earlier: Mapping[str, Step]) -> Step:
         if max_pages < 1:  # a pièce that takes no page could never be deposited
             raise DemarcheFormatError(f"{path}.max_pages", "must be at least 1")
         step = PieceStep(**common, examples=examples, max_pages=max_pages)
+    elif kind == "photo":
+        step = PhotoStep(**common)
     elif kind == "question":
         step = _parse_question(reader, path, common)
     else:
-        raise DemarcheFormatError(f"{path}.kind", "must be 'question' or 'piece'")
+        raise DemarcheFormatError(f"{path}.kind", "must be 'question', 'piece' or 'photo'")
     reader.done()
     return step
 

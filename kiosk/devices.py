@@ -9,12 +9,13 @@ signals; tests can pass ``synchronous=True`` to run calls inline.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 from drivers.camera.interface import Camera
+from drivers.cancel import CancelToken
 from drivers.cardreader.interface import CardReader
 from drivers.faults import FaultKnobs
 from drivers.printer.interface import ReceiptPrinter
@@ -22,6 +23,7 @@ from drivers.scanner.interface import Scanner
 from kiosk.config import Config
 
 T = TypeVar("T")
+LOOP_STOP_S = 2.0
 WORKERS = ("scanner", "camera", "printer", "cardreader", "store")
 
 
@@ -45,7 +47,13 @@ class Devices:
     cardreader: CardReader
     faults: dict[str, FaultKnobs] = field(default_factory=dict)  # simulators' knobs by device
     synchronous: bool = False
+    # A second camera looking down on the desk (a document camera), if the kiosk has one;
+    # otherwise documents are photographed with ``camera``. Both use the "camera" worker.
+    document_camera: Camera | None = None
     _executors: dict[str, Executor] = field(default_factory=dict)
+    # Work that runs until cancelled (a camera's live view): stopped by ``shutdown``, or the
+    # worker thread would keep the process alive after the kiosk is asked to quit.
+    _loops: dict[CancelToken, Future[None]] = field(default_factory=dict)
 
     def run(self, worker: str, fn: Callable[..., T], *args: object) -> Future[T]:
         """Run ``fn(*args)`` on the named worker (a device name, or "store" for disk I/O)."""
@@ -61,12 +69,32 @@ class Devices:
             self._executors[worker] = executor
         return executor.submit(fn, *args)
 
+    def run_until_cancelled(
+        self, worker: str, fn: Callable[[], None], cancel: CancelToken
+    ) -> Future[None]:
+        """Run a loop that ends when ``cancel`` fires; ``shutdown`` fires it too."""
+        running = self.run(worker, fn)
+        self._loops[cancel] = running
+        running.add_done_callback(lambda _done: self._loops.pop(cancel, None))
+        return running
+
+    @property
+    def camera_for_documents(self) -> Camera:
+        return self.document_camera or self.camera
+
     def shutdown(self) -> None:
+        loops = dict(self._loops)
+        for cancel in loops:
+            cancel.cancel()
+        # Let them stop (a frame or two) before their device is closed under them.
+        wait(list(loops.values()), timeout=LOOP_STOP_S)
         for executor in self._executors.values():
             executor.shutdown(wait=False, cancel_futures=True)
         self._executors.clear()
         self.scanner.close()
         self.camera.close()
+        if self.document_camera is not None:
+            self.document_camera.close()
         self.cardreader.stop()
 
 
@@ -92,11 +120,20 @@ def build_devices(config: Config, synchronous: bool = False) -> Devices:
         from drivers.scanner.sane_scanner import SaneScanner
 
         scanner = SaneScanner(config["scanner.device"])
+    # The simulated kiosk has a webcam facing the usager (a person in front of a plain
+    # background) and a document camera looking down on the desk (a sheet on it).
+    camera: Camera = SimulatedCamera(faults["camera"], scene="portrait")
+    document_camera: Camera | None = SimulatedCamera(faults["camera"], scene="document")
+    if config["camera.backend"] == "opencv":
+        from drivers.camera.opencv_camera import OpenCVCamera
+
+        camera = OpenCVCamera(config["camera.device"])
+        document_device = config["camera.document_device"]
+        document_camera = OpenCVCamera(document_device) if document_device else None
     return Devices(
         scanner=scanner,
-        # Until the identity photo has its own scene, the simulated camera looks down on a
-        # desk with a sheet on it: what photographing a document without a scanner needs.
-        camera=SimulatedCamera(faults["camera"], scene="document"),
+        camera=camera,
+        document_camera=document_camera,
         printer=SimulatedPrinter(Path(config["kiosk.data_dir"]) / "printer", faults["printer"]),
         cardreader=SimulatedCardReader(faults["cardreader"]),
         faults=faults,

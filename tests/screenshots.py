@@ -19,6 +19,7 @@ from drivers.scanner.simulated import SimulatedScanner
 from kiosk.app import KioskApp
 from tests.support.inprocess import demo_app, pump_until, widget_driver
 from tests.support.journey import Driver, open_demarche, walk_to, walk_to_recap
+from tests.support.photo_demarche import photo_catalog, walk_to_photo
 from ui import driving
 from ui.main import window_for
 from ui.window import KioskWindow
@@ -67,6 +68,24 @@ def _shoot_scanning(app: KioskApp, window: KioskWindow, driver: Driver, out: Pat
     pump_until(lambda: window.current_screen == "home")
 
 
+def _shoot_photo(qt_app: QApplication, out: Path) -> None:
+    """The identity photo: guidance on the live view, then the photo to validate."""
+    with tempfile.TemporaryDirectory(prefix="kiosk-shots-photo-") as data:
+        catalog = photo_catalog(Path(data) / "catalog")
+        app = demo_app(Path(data) / "data", kiosk={"catalog_dir": str(catalog)})
+        window = window_for(app, qt_app)
+        window.resize(*SIZE)
+        window.show()
+        walk_to_photo(widget_driver(window, pump_until))
+        pump_until(lambda: window.photo.countdown.text() != "")
+        _shoot(window, out, "photo-1-countdown")
+        pump_until(lambda: window.photo.accept_button.isVisible())
+        _shoot(window, out, "photo-2-taken")
+        app.devices.shutdown()
+        app.store.close()
+        window.close()
+
+
 def main() -> int:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots")
     out.mkdir(parents=True, exist_ok=True)
@@ -78,6 +97,7 @@ def main() -> int:
         window.show()
         driver = widget_driver(window, pump_until)
         _shoot_scanning(app, window, driver, out)
+        _shoot_photo(qt_app, out)
         _shoot(window, out, "01-home")
         counter = iter(range(2, 100))
         driving.click(window, "family:permis")

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 from drivers.errors import DeviceError
 from kiosk.catalog import Catalog, Family
 from kiosk.config import Config
-from kiosk.demarche import PieceStep, Question
+from kiosk.demarche import PhotoStep, PieceStep, Question
 from kiosk.i18n import _
 from kiosk.idle import IdlePhase
 from kiosk.jsonlog import log_event
@@ -98,9 +98,11 @@ class KioskWindow(QWidget):
 
     def _build_journey_screens(self) -> None:
         # Imported here: these modules and their widgets are not needed to paint the home.
+        from ui.photo_capture import PhotoCapture
         from ui.piece_scanning import PieceScanning
         from ui.screens.home import FamilyScreen
         from ui.screens.intro import IntroScreen
+        from ui.screens.photo import PhotoScreen
         from ui.screens.piece import PieceScreen
         from ui.screens.question import QuestionScreen
         from ui.screens.recap import RecapScreen
@@ -111,6 +113,8 @@ class KioskWindow(QWidget):
         self.intro = IntroScreen()
         self.question = QuestionScreen()
         self.piece = PieceScreen()
+        self.piece.scanner_source = self.config["scanner.source"]
+        self.photo = PhotoScreen()
         self.recap = RecapScreen()
         self.receipt = ReceiptScreen()
         self.wiped = WipedScreen()
@@ -119,6 +123,7 @@ class KioskWindow(QWidget):
             self.intro,
             self.question,
             self.piece,
+            self.photo,
             self.recap,
             self.receipt,
             self.wiped,
@@ -129,12 +134,16 @@ class KioskWindow(QWidget):
         self.intro.footer.back_clicked.connect(self._back_from_intro)
         self.intro.start_requested.connect(lambda: self.start(self._intro_demarche))
 
-        for frame in (self.question, self.piece, self.recap):
+        for frame in (self.question, self.piece, self.photo, self.recap):
             frame.header.quit_requested.connect(self.confirm_quit)
             frame.footer.back_clicked.connect(self.back)
         self.question.footer.next_clicked.connect(self.answer_current)
         self.piece.footer.next_clicked.connect(self.advance)
         self.scanning = PieceScanning(self, self.piece)
+        self.photo.footer.next_clicked.connect(self.advance)
+        self.photo_capture = PhotoCapture(self, self.photo)
+        # The camera runs only while its screen is shown: leaving it releases the camera.
+        self.screen_changed.connect(self._release_camera_off_photo)
         self.recap.edit_requested.connect(self.edit)
         self.recap.footer.next_clicked.connect(self.send)
         self.receipt.finish_requested.connect(lambda: self.finish("finished"))
@@ -149,6 +158,10 @@ class KioskWindow(QWidget):
     def show_screen(self, screen: QWidget) -> None:
         self.stack.setCurrentWidget(screen)
         self.screen_changed.emit(screen.objectName())
+
+    def _release_camera_off_photo(self, screen: str) -> None:
+        if screen != "photo":
+            self.photo_capture.stop()
 
     def _session(self) -> Session:
         session = self.app.session
@@ -178,6 +191,8 @@ class KioskWindow(QWidget):
         self.show_current()
 
     def show_current(self) -> None:
+        # A scan belongs to its pièce: moving to another step ends it.
+        self.scanning.stop()
         session = self._session()
         step = session.current_step()
         title = session.demarche.title
@@ -195,6 +210,12 @@ class KioskWindow(QWidget):
         if isinstance(step, Question):
             self.question.show_question(title, step, position, session.answer_of(step.id))
             self.show_screen(self.question)
+        elif isinstance(step, PhotoStep):
+            photos = session.pages(step.id)
+            self.photo.show_step(title, step, position, photos[0] if photos else None)
+            self.show_screen(self.photo)
+            if not photos:
+                self.photo_capture.start()
         elif isinstance(step, PieceStep):
             self.piece.show_piece(title, step, position, session.pages(step.id))
             self.show_screen(self.piece)
@@ -265,12 +286,13 @@ class KioskWindow(QWidget):
         """End the session for any reason: wipe, clear every screen, say so, then home."""
         self._receipt_timer.stop()
         self.scanning.reset()
+        self.photo_capture.reset()
         self._return_to_recap = False
         self._deposit = None
         self.overlay.dismiss()
         self.app.end_session(reason)
         # The screens outlive the session: nothing of this usager may stay in a widget.
-        for screen in (self.question, self.piece, self.recap, self.receipt):
+        for screen in (self.question, self.piece, self.photo, self.recap, self.receipt):
             screen.clear()
         self.wiped.show_for(reason)
         self.show_screen(self.wiped)

@@ -26,7 +26,7 @@ from drivers.faults import FaultKnobs, fault_error
 if TYPE_CHECKING:
     import numpy as np
 
-SCENES = ("default", "document")
+SCENES = ("default", "document", "portrait")
 _SHAKE_PX = 1  # the document scene moves by up to this much between frames
 _NOISE_FRAMES = 4  # distinct noise patterns cycled through (drawing fresh noise costs ~10 ms)
 
@@ -71,9 +71,9 @@ class SimulatedCamera(Camera):
         self.knobs.check_present(self.name)
         if self.video_path is not None:
             self._info = self._open_video(self.video_path)
-        elif self.scene == "document":
-            self._background, self._noise = _document(
-                self._info.width, self._info.height, self.seed
+        elif self.scene in ("document", "portrait"):
+            self._background, self._noise = _still_scene(
+                self.scene, self._info.width, self._info.height, self.seed
             )
         else:
             self._background = _gradient(self._info.width, self._info.height)
@@ -140,7 +140,8 @@ class SimulatedCamera(Camera):
     def _synthetic(self) -> np.ndarray:
         import cv2
 
-        assert self._background is not None  # set by open()
+        if self._background is None:  # closed meanwhile from another thread (shutdown)
+            raise DeviceDisconnected(self.name, "camera closed")
         if self._noise:
             return self._document_frame()
         image = self._background.copy()
@@ -159,11 +160,12 @@ class SimulatedCamera(Camera):
         return image
 
     def _document_frame(self) -> np.ndarray:
-        """The desk scene seen through a shaking window, with the next noise pattern."""
+        """The still scene seen through a shaking window, with the next noise pattern."""
         import cv2
         import numpy as np
 
-        assert self._background is not None
+        if self._background is None:
+            raise DeviceDisconnected(self.name, "camera closed")
         width, height = self._info.width, self._info.height
         # A deterministic wander over the (2 * shake + 1)^2 positions the margin allows.
         dx = (self._frame_no * 7) % (2 * _SHAKE_PX + 1)
@@ -173,16 +175,23 @@ class SimulatedCamera(Camera):
         return np.asarray(cv2.add(window, noise), np.uint8)
 
 
-def _document(width: int, height: int, seed: int) -> tuple[np.ndarray, list[np.ndarray]]:
-    """A document scene ``2 * _SHAKE_PX`` larger than the frame, and noise patterns for it."""
+def _still_scene(
+    kind: str, width: int, height: int, seed: int
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A scene (a sheet on a desk, or a person for the identity photo) ``2 * _SHAKE_PX``
+    larger than the frame, and noise patterns for it."""
     import cv2
     import numpy as np
 
     from drivers.camera.document_scene import render_document_scene
+    from drivers.camera.portrait_scene import render_portrait_scene
 
     rng = np.random.default_rng(seed)
     margin = 2 * _SHAKE_PX
-    scene = render_document_scene(width + margin, height + margin, rng).image
+    if kind == "portrait":
+        scene = render_portrait_scene(width + margin, height + margin)
+    else:
+        scene = render_document_scene(width + margin, height + margin, rng).image
     noise = []
     for _ in range(_NOISE_FRAMES):
         pattern = np.empty((height, width, 3), np.uint8)

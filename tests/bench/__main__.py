@@ -10,7 +10,16 @@ import os
 import subprocess
 import sys
 
-BENCHES = ("cold_start", "transitions", "memory", "catalog", "scan", "orientation")
+BENCHES = (
+    "cold_start",
+    "transitions",
+    "memory",
+    "catalog",
+    "scan",
+    "orientation",
+    "portrait",
+    "photo_preview",
+)
 
 
 def main() -> int:

@@ -130,7 +130,7 @@ EXPECTED: dict[str, Mistake] = {
     ),
     "27-genre-etape-inconnu.toml": Mistake(
         "steps[1].kind",
-        "must be 'question' or 'piece'",
+        "must be 'question', 'piece' or 'photo'",
         ('kind = "document"', 'kind = "piece"'),
     ),
     "28-titre-manquant.toml": Mistake(

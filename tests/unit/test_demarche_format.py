@@ -116,7 +116,7 @@ def test_a_condition_may_list_several_values() -> None:
         (with_step(1, colour="bleu"), "steps[1].colour", "unknown key"),
         (with_step(1, type="nope"), "steps[1].type", "unknown type 'nope'"),
         (without(with_step(1), "type", 1), "steps[1].type", "missing"),
-        (with_step(1, kind="video"), "steps[1].kind", "must be 'question' or 'piece'"),
+        (with_step(1, kind="video"), "steps[1].kind", "must be 'question', 'piece' or 'photo'"),
         (with_step(1, id="motif"), "steps[1].id", "duplicate step id 'motif'"),
         (with_step(1, id="Nom"), "steps[1].id", "lower-case"),
         (without(with_step(1), "label", 1), "steps[1].label", "missing"),

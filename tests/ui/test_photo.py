@@ -1,0 +1,71 @@
+"""The identity photo step through the real widgets: live guidance on the simulated camera
+(a real portrait in front of a plain background), automatic capture, "Recommencer", "Valider",
+and the 35 x 45 photo sealed as a one-page pièce."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from drivers.camera.simulated import SimulatedCamera
+from kiosk.portrait import analyse_still, head_box
+from tests.support.photo_demarche import photo_catalog, walk_to_photo
+from tests.ui.conftest import Kiosk
+
+
+@pytest.fixture
+def kiosk(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Kiosk:
+    kiosk = make_kiosk(kiosk={"catalog_dir": str(photo_catalog(tmp_path / "catalog"))})
+    walk_to_photo(kiosk.driver)
+    return kiosk
+
+
+def camera(kiosk: Kiosk) -> SimulatedCamera:
+    device = kiosk.app.devices.camera
+    assert isinstance(device, SimulatedCamera)
+    return device
+
+
+def test_the_photo_is_taken_by_itself_then_validated(kiosk: Kiosk) -> None:
+    window, screen = kiosk.window, kiosk.window.photo
+    assert window.current_screen == "photo"
+    assert not screen.footer.next.isEnabled()  # no photo yet: nothing to continue with
+    # The live view runs, then the countdown, then the photo waits for the usager's choice.
+    kiosk.driver.wait_until(lambda: not screen.preview.pixmap().isNull())
+    kiosk.driver.wait_until(lambda: screen.accept_button.isVisible())
+    kiosk.driver.click("accept-photo")
+    session = kiosk.app.session
+    assert session is not None
+    (photo,) = session.pages("photo")
+    assert (photo.width, photo.height) == (413, 531)  # 35 x 45 mm at 300 dpi
+    assert screen.footer.next.isEnabled()
+    kiosk.driver.wait_until(lambda: not camera(kiosk)._is_open)  # released once validated
+    # The photo itself: one face, its head 32 to 36 mm of the 45.
+    image = cv2.imdecode(np.frombuffer(photo.jpeg, np.uint8), cv2.IMREAD_COLOR)
+    still = analyse_still(image)
+    assert still.face is not None
+    _x, _top, _w, head_height = head_box(still.face)
+    assert 32 / 45 <= head_height / image.shape[0] <= 36 / 45
+    kiosk.driver.click("continue")
+    assert window.current_screen == "recap"
+
+
+def test_recommencer_takes_another_photo(kiosk: Kiosk) -> None:
+    screen = kiosk.window.photo
+    kiosk.driver.wait_until(lambda: screen.accept_button.isVisible())
+    kiosk.driver.click("retake")
+    assert screen.live and not screen.accept_button.isVisible()
+    kiosk.driver.wait_until(lambda: screen.accept_button.isVisible())
+    session = kiosk.app.session
+    assert session is not None and session.pages("photo") == []  # nothing kept until validated
+
+
+def test_leaving_the_screen_releases_the_camera(kiosk: Kiosk) -> None:
+    kiosk.driver.wait_until(lambda: camera(kiosk)._is_open)
+    kiosk.driver.click("back")
+    assert kiosk.window.current_screen == "question"
+    kiosk.driver.wait_until(lambda: not camera(kiosk)._is_open)

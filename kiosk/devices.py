@@ -73,6 +73,8 @@ class Devices:
         self, worker: str, fn: Callable[[], None], cancel: CancelToken
     ) -> Future[None]:
         """Run a loop that ends when ``cancel`` fires; ``shutdown`` fires it too."""
+        if self.synchronous:  # inline, an endless loop would never return to its caller
+            raise RuntimeError("a loop needs a real worker thread (synchronous devices)")
         running = self.run(worker, fn)
         self._loops[cancel] = running
         running.add_done_callback(lambda _done: self._loops.pop(cancel, None))

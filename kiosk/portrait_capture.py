@@ -11,6 +11,7 @@ cancel. A still that fails the full check restarts the guidance with what is wro
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -19,10 +20,11 @@ from typing import TYPE_CHECKING
 
 from drivers.camera.interface import Camera
 from drivers.cancel import CancelToken
+from drivers.errors import DeviceError
 
 if TYPE_CHECKING:
     from kiosk.page_processing import Image
-    from kiosk.portrait import Analysis
+    from kiosk.portrait import Analysis, PortraitAnalyser
 
 PREVIEW_WIDTH = 640
 STEADY_S = 0.6  # every check must hold this long before the countdown starts...
@@ -30,6 +32,8 @@ COUNTDOWN_S = 3  # ...then "3, 2, 1": time to keep still, as a photographer woul
 PHOTO_DPI = 300  # 35 x 45 mm at 300 dpi: 413 x 531 px, the ANTS upload's size
 MAX_PHOTO_BYTES = 300_000
 THUMBNAIL_HEIGHT = 360
+REJECTED_SHOWN_S = 2.5  # how long what the full check found stays on screen
+LOG = logging.getLogger("kiosk.portrait_capture")
 
 
 @dataclass(frozen=True)
@@ -89,40 +93,69 @@ class PortraitCamera:
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        from kiosk.portrait import PortraitAnalyser
-
         self._camera = camera
         self._cancel = cancel
         self._on_view = on_view
         self._on_photo = on_photo
         self._clock = clock
-        self._analyser = PortraitAnalyser()
         self._auto = AutoCapture()
         self._paused = threading.Event()  # a photo is on screen: wait for "Recommencer"
-        self.still_rejected: Analysis | None = None  # the last full check that failed
+        self._blocked = threading.Event()  # a dialog covers the view: guide, never shoot
+        # The full check of the last still failed: what it found is shown for a while (the
+        # live checks pass, so they alone would only say "Parfait" and count down again).
+        self._rejected: Analysis | None = None
+        self._rejected_until = 0.0
 
     def resume(self) -> None:
         """Any thread: the usager wants another photo."""
         self._auto.reset()
         self._paused.clear()
 
+    def block(self, blocked: bool) -> None:
+        """Any thread: while a dialog covers the view (Quitter, the idle warning), no
+        countdown and no photo."""
+        if blocked:
+            self._blocked.set()
+            self._auto.reset()
+        else:
+            self._blocked.clear()
+
     def run(self) -> None:
+        # Built here, on the worker: loading the cascades must not cost the GUI thread.
+        from kiosk.portrait import PortraitAnalyser
+
+        analyser = PortraitAnalyser()
         try:
             self._camera.open()
             while not self._cancel.cancelled:
                 if self._paused.is_set():
                     self._cancel.wait(0.05)
                     continue
-                self._step(self._camera.read().image)
+                frame = self._camera.read().image
+                try:
+                    self._step(analyser, frame)
+                except DeviceError:
+                    raise
+                except Exception:
+                    # One odd frame (or a bug in its analysis) is skipped: the next one
+                    # comes 33 ms later. It never costs the usager the session.
+                    LOG.exception("portrait frame analysis failed")
+                    self._auto.reset()
         finally:
             self._camera.close()
 
-    def _step(self, frame: Image) -> None:
+    def _step(self, analyser: PortraitAnalyser, frame: Image) -> None:
         import cv2
         import numpy as np
 
-        analysis = self._analyser.analyse(frame)
-        countdown, take = self._auto.update(analysis.ok, self._clock())
+        now = self._clock()
+        analysis = analyser.analyse(frame)
+        if self._rejected is not None and now < self._rejected_until:
+            analysis = self._rejected  # what the full check found, for a moment
+        else:
+            self._rejected = None
+        ready = analysis.ok and not self._blocked.is_set()
+        countdown, take = self._auto.update(ready, now)
         height, width = frame.shape[:2]
         scale = PREVIEW_WIDTH / width
         small = cv2.resize(
@@ -139,12 +172,12 @@ class PortraitCamera:
 
         still = analyse_still(frame)
         if not still.ok or still.face is None:
-            self.still_rejected = still
+            self._rejected, self._rejected_until = still, self._clock() + REJECTED_SHOWN_S
             self._auto.reset()
             return
-        self.still_rejected = None
+        portrait = make_portrait(frame, still)  # may fail: then the guidance goes on
         self._paused.set()
-        self._on_photo(make_portrait(frame, still))
+        self._on_photo(portrait)
 
 
 def make_portrait(frame: Image, still: Analysis) -> Portrait:

@@ -11,7 +11,7 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from drivers.printer.interface import Align, QrCode, ReceiptDocument, Separator, TextLine
-from kiosk.demarche import Demarche, PieceStep
+from kiosk.demarche import Demarche, PhotoStep, PieceStep
 from kiosk.i18n import _
 
 
@@ -57,6 +57,9 @@ def build_receipt(
     if deposited:  # a démarche without pièces (a pré-demande) has no empty heading
         blocks.append(TextLine(_("Pièces déposées :"), bold=True))
         for step, count in deposited:
+            if isinstance(step, PhotoStep):
+                blocks.append(TextLine(f"- {step.label} ({_('photo')})"))
+                continue
             pages = _("{n} page") if count == 1 else _("{n} pages")
             blocks.append(TextLine(f"- {step.label} ({pages.format(n=count)})"))
         blocks.append(Separator())

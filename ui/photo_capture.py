@@ -60,7 +60,8 @@ class PhotoCapture(QObject):
             return
         cancel = CancelToken()
         self._cancel, self._session, self._step_id = cancel, session, session.current
-        self.screen.show_live()
+        # "Reprendre la photo": the accepted one stays valid until another is accepted.
+        self.screen.show_live(has_photo=bool(session.pages(session.current)))
         camera, running = self.window.app.photograph_portrait(
             cancel,
             lambda view: self._offer(cancel, view),
@@ -70,12 +71,17 @@ class PhotoCapture(QObject):
         self.window.tasks.when_done(running, lambda _result: None, self._failed_for(cancel))
 
     def stop(self) -> None:
-        """Release the camera (leaving the screen, the end of the session)."""
+        """Release the camera (leaving the screen, the end of the session); a photo not
+        accepted is forgotten, the last frame taken off the screen."""
+        running = self._cancel is not None
         if self._cancel is not None:
             self._cancel.cancel()
         self._cancel = self._camera = None
+        self._pending = None
         with self._lock:
             self._latest = None
+        if running and self.screen.live:
+            self.screen.clear_live()
 
     def reset(self) -> None:
         self.stop()
@@ -95,10 +101,14 @@ class PhotoCapture(QObject):
             view, self._latest = self._latest, None
         if view is None or cancel is not self._cancel or not self.screen.live:
             return
+        if self._camera is not None:
+            # A dialog over the view (Quitter, the idle warning): no countdown, no photo.
+            self._camera.block(self.window.overlay.isVisible())
         frame = view.frame
         height, width = frame.shape[:2]
         image = QImage(frame.data, width, height, frame.strides[0], QImage.Format.Format_BGR888)
-        self.screen.show_view(image, view.analysis.instruction, view.countdown)
+        instruction = view.analysis.instruction
+        self.screen.show_view(image, _(instruction) if instruction else "", view.countdown)
 
     def _taken(self, cancel: CancelToken, portrait: Portrait) -> None:
         if cancel is not self._cancel:
@@ -119,20 +129,31 @@ class PhotoCapture(QObject):
                 return
             if isinstance(error, DeviceError):
                 log_event(LOG, "device.error", logging.WARNING, device="camera", code=error.code)
-                self.screen.show_problem(_("La caméra ne répond pas."))
-                self.window.show_message("camera-error", for_device_error(error, "camera"))
-            else:
-                self.window.recover(error)
+                message = for_device_error(error, "camera")
+            else:  # a bug: logged, and the usager keeps the session and a way to retry
+                LOG.error("photo capture failed", exc_info=error)
+                message = for_device_error(DeviceError("camera", type(error).__name__), "camera")
+            self._show_accepted_or_retry()
+            self.window.show_message("camera-error", message)
 
         return failed
+
+    def _show_accepted_or_retry(self) -> None:
+        session = self.window.app.session
+        accepted = session.pages(self._step_id) if session is not None else []
+        if accepted:
+            self.screen.show_photo(accepted[0], accepted=True)
+        else:
+            self.screen.show_retry(_("La caméra ne répond pas."))
 
     # -- the usager's choices ------------------------------------------------------------
     def retake(self) -> None:
         self._pending = None
-        if self._camera is not None:  # still running, paused on the photo
+        session = self.window.app.session
+        if self._camera is not None and session is not None:  # running, paused on the photo
             self._camera.resume()
-            self.screen.show_live()
-        else:  # an accepted photo: the camera was released
+            self.screen.show_live(has_photo=bool(session.pages(self._step_id)))
+        else:  # an accepted photo, or a camera that failed: the camera was released
             self.start()
 
     def accept(self) -> None:

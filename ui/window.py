@@ -191,8 +191,9 @@ class KioskWindow(QWidget):
         self.show_current()
 
     def show_current(self) -> None:
-        # A scan belongs to its pièce: moving to another step ends it.
+        # A scan or a live view belongs to its step: moving to another step ends it.
         self.scanning.stop()
+        self.photo_capture.stop()
         session = self._session()
         step = session.current_step()
         title = session.demarche.title

@@ -4,6 +4,7 @@ and the 35 x 45 photo sealed as a one-page pièce."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from drivers.camera.simulated import SimulatedCamera
 from kiosk.portrait import analyse_still, head_box
 from tests.support.photo_demarche import photo_catalog, walk_to_photo
 from tests.ui.conftest import Kiosk
+from ui import driving
 
 
 @pytest.fixture
@@ -69,3 +71,42 @@ def test_leaving_the_screen_releases_the_camera(kiosk: Kiosk) -> None:
     kiosk.driver.click("back")
     assert kiosk.window.current_screen == "question"
     kiosk.driver.wait_until(lambda: not camera(kiosk)._is_open)
+
+
+def test_the_validated_photo_is_sealed_and_on_the_receipt(kiosk: Kiosk) -> None:
+    screen = kiosk.window.photo
+    kiosk.driver.wait_until(lambda: screen.accept_button.isVisible())
+    kiosk.driver.click("accept-photo")
+    kiosk.driver.click("continue")
+    assert "Photo prise" in " ".join(driving.visible_texts(kiosk.window))
+    kiosk.driver.click("send")
+    kiosk.driver.wait_until(lambda: kiosk.window.current_screen == "receipt")
+    (row,) = kiosk.app.store.outbox()
+    spooled = sorted(p.name for p in (kiosk.data_dir / "spool" / row.submission_id).iterdir())
+    assert "piece-photo-p1.jpg" in spooled
+    receipt = kiosk.window.receipt.ticket.text()
+    assert "Votre photo d'identité (photo)" in receipt
+
+
+def test_no_photo_is_taken_behind_a_dialog(kiosk: Kiosk) -> None:
+    screen = kiosk.window.photo
+    kiosk.driver.wait_until(lambda: screen.countdown.text() != "")
+    kiosk.driver.click("quit")  # "Voulez-vous abandonner... ?" covers the view
+    end = time.monotonic() + 4.5  # longer than the countdown, the event loop running
+    kiosk.driver.wait_until(lambda: time.monotonic() > end)
+    assert not screen.accept_button.isVisible()
+    kiosk.driver.click("cancel-quit")
+    kiosk.driver.wait_until(lambda: screen.accept_button.isVisible())  # guidance resumes
+
+
+def test_a_camera_that_fails_offers_to_try_again(kiosk: Kiosk) -> None:
+    screen = kiosk.window.photo
+    kiosk.driver.wait_until(lambda: camera(kiosk)._is_open)
+    camera(kiosk).knobs.sticky = "disconnected"
+    kiosk.driver.wait_until(lambda: kiosk.window.overlay.kind == "camera-error")
+    kiosk.driver.click("message-ok")
+    assert screen.retake_button.isVisible() and screen.retake_button.text() == "Réessayer"
+    assert kiosk.app.session is not None  # the usager's answers are kept
+    camera(kiosk).knobs.sticky = ""
+    kiosk.driver.click("retake")
+    kiosk.driver.wait_until(lambda: screen.accept_button.isVisible())

@@ -81,15 +81,36 @@ class PhotoScreen(StepFrame):
         else:
             self.show_photo(photo, accepted=True)
 
-    def show_live(self) -> None:
-        """Guidance: the mirror, what to do, and nothing to touch."""
+    def show_live(self, has_photo: bool = False) -> None:
+        """Guidance: the mirror, what to do, and nothing to touch (``has_photo``: one was
+        accepted before, "Continuer" keeps it)."""
         self.live = True
         self.preview.clear()
         self.instruction.setText(_("Placez votre visage dans l'ovale."))
         self.countdown.clear()
-        self.status_label.clear()
+        self.status_label.setText(
+            _("Votre photo précédente est gardée si vous touchez « Continuer ».")
+            if has_photo
+            else ""
+        )
         self.accept_button.hide()
         self.retake_button.hide()
+        self.footer.next.setEnabled(has_photo)
+
+    def clear_live(self) -> None:
+        """The live view is over: no frame of the usager stays on screen."""
+        self.preview.clear()
+        self.countdown.clear()
+
+    def show_retry(self, problem: str) -> None:
+        """The camera failed and no photo was accepted: say so, offer to try again."""
+        self.live = False
+        self.clear_live()
+        self.instruction.setText(problem)
+        self.status_label.clear()
+        self.accept_button.hide()
+        self.retake_button.setText(_("Réessayer"))
+        self.retake_button.show()
         self.footer.next.setEnabled(False)
 
     def show_view(self, frame: QImage, instruction: str, countdown: int | None) -> None:
@@ -118,7 +139,7 @@ class PhotoScreen(StepFrame):
         self.retake_button.setText(_("Reprendre la photo") if accepted else _("Recommencer"))
         self.footer.next.setEnabled(accepted)
         if accepted:
-            self.instruction.setText(_("Votre photo est enregistrée."))
+            self.instruction.setText(_("Votre photo est gardée pour votre dossier."))
             self.status_label.setText(_("Touchez « Continuer » pour passer à la suite."))
         else:
             self.instruction.setText(_("Votre photo vous convient ?"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QWidget
 
-from kiosk.demarche import PieceStep
+from kiosk.demarche import PhotoStep, PieceStep
 from kiosk.i18n import _
 from kiosk.session import RecapLine
 from ui.screens.base import StepFrame
@@ -51,7 +51,9 @@ class RecapScreen(StepFrame):
         self.header.progress.setText(_("Récapitulatif"))
         clear_layout(self.grid)
         for row, line in enumerate(lines):
-            if isinstance(line.step, PieceStep):
+            if isinstance(line.step, PhotoStep):
+                shown = _("Photo prise") if int(line.shown) else _("(pas de photo)")
+            elif isinstance(line.step, PieceStep):
                 count = int(line.shown)
                 shown = _("{n} page numérisée") if count == 1 else _("{n} pages numérisées")
                 shown = shown.format(n=count)

@@ -19,7 +19,7 @@ DEFAULT_CONFIG_PATH = Path("/etc/point-numerique/kiosk.toml")
 
 SCANNER_BACKENDS = ("simulated", "sane")
 CAMERA_BACKENDS = ("simulated", "opencv")
-PRINTER_BACKENDS = ("simulated",)
+PRINTER_BACKENDS = ("simulated", "escpos")
 CARDREADER_BACKENDS = ("simulated",)
 KIOSK_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -218,8 +218,38 @@ SCHEMA: tuple[Setting, ...] = (
         "printer.backend",
         str,
         "simulated",
-        "Pilote de l'imprimante à tickets.",
+        "Pilote de l'imprimante à tickets : « escpos » pour une vraie imprimante ESC/POS.",
         _one_of(*PRINTER_BACKENDS),
+    ),
+    Setting(
+        "printer.connection",
+        str,
+        "network",
+        "Liaison de l'imprimante ESC/POS : « network » (port 9100), « usb » ou « serial ».",
+        _one_of("network", "usb", "serial"),
+    ),
+    Setting("printer.host", str, "", "Adresse IP ou nom de l'imprimante réseau."),
+    Setting("printer.port", int, 9100, "Port de l'imprimante réseau.", _range(1, 65535)),
+    Setting(
+        "printer.usb_vendor_id",
+        int,
+        0x04B8,
+        "Imprimante USB : identifiant du fabricant (lsusb ; 0x04b8 = Epson).",
+        _range(0, 0xFFFF),
+    ),
+    Setting(
+        "printer.usb_product_id",
+        int,
+        0x0202,
+        "Imprimante USB : identifiant du modèle (lsusb ; 0x0202 = TM-T88).",
+        _range(0, 0xFFFF),
+    ),
+    Setting("printer.serial_device", str, "/dev/ttyS0", "Imprimante série : le périphérique."),
+    Setting(
+        "printer.profile",
+        str,
+        "TM-T88V",
+        "Profil python-escpos du modèle (pages de code, largeur, QR code natif).",
     ),
     Setting(
         "cardreader.backend",

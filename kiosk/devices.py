@@ -132,11 +132,28 @@ def build_devices(config: Config, synchronous: bool = False) -> Devices:
         camera = OpenCVCamera(config["camera.device"])
         document_device = config["camera.document_device"]
         document_camera = OpenCVCamera(document_device) if document_device else None
+    printer: ReceiptPrinter = SimulatedPrinter(
+        Path(config["kiosk.data_dir"]) / "printer", faults["printer"]
+    )
+    if config["printer.backend"] == "escpos":
+        from drivers.printer.escpos_printer import Connection, EscposPrinter
+
+        printer = EscposPrinter(
+            Connection(
+                config["printer.connection"],
+                host=config["printer.host"],
+                port=config["printer.port"],
+                usb_vendor_id=config["printer.usb_vendor_id"],
+                usb_product_id=config["printer.usb_product_id"],
+                serial_device=config["printer.serial_device"],
+            ),
+            profile=config["printer.profile"],
+        )
     return Devices(
         scanner=scanner,
         camera=camera,
         document_camera=document_camera,
-        printer=SimulatedPrinter(Path(config["kiosk.data_dir"]) / "printer", faults["printer"]),
+        printer=printer,
         cardreader=SimulatedCardReader(faults["cardreader"]),
         faults=faults,
         synchronous=synchronous,

@@ -111,3 +111,13 @@ def _qr_code(printer: Escpos, qr: QrCode, size: int) -> None:
 def _separator(printer: Escpos, columns: int) -> None:
     _reset_style(printer)
     printer.textln("-" * columns)
+
+
+def render_bytes(receipt: ReceiptDocument, profile: str) -> bytes:
+    """The exact ESC/POS bytes of ``receipt`` for a printer of ``profile`` (no device)."""
+    # python-escpos loads its printer database on import (~0.3 s): paid at the first print.
+    from escpos.printer import Dummy
+
+    printer = Dummy(profile=profile)
+    render_receipt(printer, receipt)
+    return bytes(printer.output)

@@ -83,14 +83,9 @@ class SimulatedPrinter(ReceiptPrinter):
 
     def render(self, receipt: ReceiptDocument) -> bytes:
         """The exact ESC/POS bytes for ``receipt`` (no device involved)."""
-        # python-escpos loads its printer database on import (~0.3 s): pay it at first print.
-        from escpos.printer import Dummy
+        from drivers.printer.escpos_layout import render_bytes
 
-        from drivers.printer.escpos_layout import render_receipt
-
-        printer = Dummy(profile=self.profile)
-        render_receipt(printer, receipt)
-        return bytes(printer.output)
+        return render_bytes(receipt, self.profile)
 
     def _write(self, data: bytes) -> Path:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")

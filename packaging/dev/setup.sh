@@ -28,6 +28,8 @@ APT_PACKAGES=(
   poppler-utils
   # Tesseract's orientation detection turns pages put upside down or sideways.
   tesseract-ocr tesseract-ocr-osd
+  # USB receipt printers (python-escpos through pyusb).
+  libusb-1.0-0
 )
 
 install_system_packages() {

@@ -19,6 +19,7 @@ BENCHES = (
     "orientation",
     "portrait",
     "photo_preview",
+    "receipt",
 )
 
 

@@ -624,6 +624,18 @@ def _background(small: Image, scale: float, face: FaceBox, limits: _Limits) -> F
     return Finding("background", ok, "" if ok else SAY_BACKGROUND, uniform)
 
 
+def _within(
+    rule: str, value: float, band: tuple[float, float], say_below: str, say_above: str
+) -> Finding:
+    """``rule`` passes when ``value`` lies in ``band``; otherwise the instruction for its side."""
+    low, high = band
+    if value < low:
+        return Finding(rule, False, say_below, value)
+    if value > high:
+        return Finding(rule, False, say_above, value)
+    return Finding(rule, True, "", value)
+
+
 def _findings(
     gray: Image,
     small: Image,
@@ -650,12 +662,7 @@ def _findings(
 
     _hx, _top, _hw, head = head_box(face)
     share = head / height
-    if share < HEAD_SHARE_MIN:
-        size = Finding("head_size", False, SAY_CLOSER, share)
-    elif share > HEAD_SHARE_MAX:
-        size = Finding("head_size", False, SAY_FURTHER, share)
-    else:
-        size = Finding("head_size", True, "", share)
+    size = _within("head_size", share, (HEAD_SHARE_MIN, HEAD_SHARE_MAX), SAY_CLOSER, SAY_FURTHER)
 
     # The photo's frame moved as little as possible to lie inside the camera's frame: where
     # does the eye line fall in it?
@@ -663,12 +670,9 @@ def _findings(
     low, high = sorted((0.0, height - crop_h))
     fitted = min(max(crop_top, low), high)
     eyes_at = (face.eye_line - fitted) / crop_h
-    if eyes_at < EYE_LINE_MIN:
-        eye_line = Finding("eye_line", False, SAY_HEAD_TOO_HIGH, eyes_at)
-    elif eyes_at > EYE_LINE_MAX:
-        eye_line = Finding("eye_line", False, SAY_HEAD_TOO_LOW, eyes_at)
-    else:
-        eye_line = Finding("eye_line", True, "", eyes_at)
+    eye_line = _within(
+        "eye_line", eyes_at, (EYE_LINE_MIN, EYE_LINE_MAX), SAY_HEAD_TOO_HIGH, SAY_HEAD_TOO_LOW
+    )
 
     angle = face.roll
     if angle is None:

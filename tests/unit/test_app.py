@@ -357,66 +357,61 @@ def test_no_answer_reaches_the_logs(app: KioskApp, caplog: pytest.LogCaptureFixt
             assert secret not in written, (record.name, secret)
 
 
+@pytest.fixture
+def pdf_app(data_dir: Path) -> Iterator[KioskApp]:
+    """The demo kiosk sealing each pièce as one PDF."""
+    config = build_config(
+        {"scanner": {"output": "pdf"}, "ui": {"fullscreen": False}},
+        "t",
+        demo=True,
+        demo_data_dir=data_dir,
+    )
+    kiosk = build_app(config, synchronous_devices=True)
+    try:
+        yield kiosk
+    finally:
+        kiosk.end_session("test")
+        kiosk.devices.shutdown()
+        kiosk.store.close()
+
+
 def test_a_full_piece_turned_and_sealed_as_pdf_stays_within_the_file_limit(
-    data_dir: Path,
+    pdf_app: KioskApp,
 ) -> None:
     # A limit just above what two 300-dpi pages need at best quality: each page is squeezed
     # into its share, and turning one must not undo that.
-    config = build_config(
-        {"scanner": {"output": "pdf"}, "ui": {"fullscreen": False}},
-        "t",
-        demo=True,
-        demo_data_dir=data_dir,
-    )
-    pdf_app = build_app(config, synchronous_devices=True)
-    try:
-        session = pdf_app.start_session(DEMARCHE)
-        piece = session.demarche.step("piece_identite")
-        assert isinstance(piece, PieceStep)
-        tight = replace(session.demarche, max_file_bytes=700_000)
-        share = pdf_app.page_budget(tight, piece)
-        pages = [
-            encode_page(page, share)
-            for page in SimulatedScanner(feeder_pages=piece.max_pages).scan(
-                ScanSettings(ScanSource.FEEDER, 300), CancelToken()
-            )
-        ]
-        assert all(len(page.jpeg) <= share for page in pages)
-        turned = rotate_page(pages[0], share)
-        assert len(turned.jpeg) <= share < len(rotate_page(pages[0], 10_000_000).jpeg)
-        document = jpegs_to_pdf([PdfPage(p.jpeg, p.resolution_dpi) for p in [turned, *pages[1:]]])
-        assert len(document) <= tight.max_file_bytes
-    finally:
-        pdf_app.end_session("test")
-        pdf_app.devices.shutdown()
-        pdf_app.store.close()
+    session = pdf_app.start_session(DEMARCHE)
+    piece = session.demarche.step("piece_identite")
+    assert isinstance(piece, PieceStep)
+    tight = replace(session.demarche, max_file_bytes=700_000)
+    share = pdf_app.page_budget(tight, piece)
+    pages = [
+        encode_page(page, share)
+        for page in SimulatedScanner(feeder_pages=piece.max_pages).scan(
+            ScanSettings(ScanSource.FEEDER, 300), CancelToken()
+        )
+    ]
+    assert all(len(page.jpeg) <= share for page in pages)
+    turned = rotate_page(pages[0], share)
+    assert len(turned.jpeg) <= share < len(rotate_page(pages[0], 10_000_000).jpeg)
+    document = jpegs_to_pdf([PdfPage(p.jpeg, p.resolution_dpi) for p in [turned, *pages[1:]]])
+    assert len(document) <= tight.max_file_bytes
 
 
-def test_a_piece_can_be_sealed_as_one_pdf(data_dir: Path) -> None:
-    config = build_config(
-        {"scanner": {"output": "pdf"}, "ui": {"fullscreen": False}},
-        "t",
-        demo=True,
-        demo_data_dir=data_dir,
-    )
-    pdf_app = build_app(config, synchronous_devices=True)
-    try:
-        session = complete_perte(pdf_app)
-        deposit, _printing = deposit_and_print(pdf_app, session)
-        names = sorted(f.name for f in deposit.sealed.files)
-        assert names == [
-            "manifest.json",
-            "piece-justificatif_domicile.pdf",
-            "piece-piece_identite.pdf",
-        ]
-        identity = next(f for f in deposit.sealed.files if f.name == "piece-piece_identite.pdf")
-        document = identity.path.read_bytes()
-        assert document.startswith(b"%PDF-1.4")
-        # The scanned page is inside, byte for byte: no re-compression.
-        [page] = session.pages("piece_identite")
-        assert page.jpeg in document
-        manifest = json.loads(spool_of(data_dir, session).joinpath("manifest.json").read_bytes())
-        assert {"id": "piece_identite", "files": ["piece-piece_identite.pdf"]} in manifest["pieces"]
-    finally:
-        pdf_app.devices.shutdown()
-        pdf_app.store.close()
+def test_a_piece_can_be_sealed_as_one_pdf(pdf_app: KioskApp, data_dir: Path) -> None:
+    session = complete_perte(pdf_app)
+    deposit, _printing = deposit_and_print(pdf_app, session)
+    names = sorted(f.name for f in deposit.sealed.files)
+    assert names == [
+        "manifest.json",
+        "piece-justificatif_domicile.pdf",
+        "piece-piece_identite.pdf",
+    ]
+    identity = next(f for f in deposit.sealed.files if f.name == "piece-piece_identite.pdf")
+    document = identity.path.read_bytes()
+    assert document.startswith(b"%PDF-1.4")
+    # The scanned page is inside, byte for byte: no re-compression.
+    [page] = session.pages("piece_identite")
+    assert page.jpeg in document
+    manifest = json.loads(spool_of(data_dir, session).joinpath("manifest.json").read_bytes())
+    assert {"id": "piece_identite", "files": ["piece-piece_identite.pdf"]} in manifest["pieces"]

@@ -5,6 +5,7 @@ Real simulators, real store, synchronous device workers (``synchronous_devices=T
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -55,14 +56,10 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
-@pytest.fixture
-def app(data_dir: Path) -> Iterator[KioskApp]:
-    config = build_config(
-        {"scanner": {"resolution_dpi": 150}, "kiosk": {"site_name": "Sous-préfecture d'essai"}},
-        "t",
-        demo=True,
-        demo_data_dir=data_dir,
-    )
+@contextlib.contextmanager
+def demo_kiosk(data_dir: Path, settings: dict[str, Any]) -> Iterator[KioskApp]:
+    """The demo application with its devices run inline, closed afterwards."""
+    config = build_config(settings, "t", demo=True, demo_data_dir=data_dir)
     kiosk = build_app(config, synchronous_devices=True)
     try:
         yield kiosk
@@ -70,6 +67,16 @@ def app(data_dir: Path) -> Iterator[KioskApp]:
         kiosk.end_session("test")
         kiosk.devices.shutdown()
         kiosk.store.close()
+
+
+@pytest.fixture
+def app(data_dir: Path) -> Iterator[KioskApp]:
+    settings = {
+        "scanner": {"resolution_dpi": 150},
+        "kiosk": {"site_name": "Sous-préfecture d'essai"},
+    }
+    with demo_kiosk(data_dir, settings) as kiosk:
+        yield kiosk
 
 
 def answer(session: Session, path: list[tuple[str, str, Any]]) -> None:
@@ -360,19 +367,8 @@ def test_no_answer_reaches_the_logs(app: KioskApp, caplog: pytest.LogCaptureFixt
 @pytest.fixture
 def pdf_app(data_dir: Path) -> Iterator[KioskApp]:
     """The demo kiosk sealing each pièce as one PDF."""
-    config = build_config(
-        {"scanner": {"output": "pdf"}, "ui": {"fullscreen": False}},
-        "t",
-        demo=True,
-        demo_data_dir=data_dir,
-    )
-    kiosk = build_app(config, synchronous_devices=True)
-    try:
+    with demo_kiosk(data_dir, {"scanner": {"output": "pdf"}, "ui": {"fullscreen": False}}) as kiosk:
         yield kiosk
-    finally:
-        kiosk.end_session("test")
-        kiosk.devices.shutdown()
-        kiosk.store.close()
 
 
 def test_a_full_piece_turned_and_sealed_as_pdf_stays_within_the_file_limit(

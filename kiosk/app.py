@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from drivers.cancel import CancelToken
 from drivers.errors import DeviceError
+from drivers.printer.cups_queue import JobState
 from drivers.printer.interface import PrintResult, ReceiptDocument
 from drivers.scanner.interface import ProgressCallback, ScanSettings, ScanSource
 from kiosk.catalog import Catalog
@@ -40,6 +41,7 @@ from offline_cache import FileToSeal, SealedSubmission, Store, SubmissionToSeal
 
 LOG = logging.getLogger("kiosk.app")
 MANIFEST_FORMAT = 1
+A4_JOB_TIMEOUT_S = 120.0  # a job still queued then waits for the médiateur (paper, jam)
 # A PDF's own structure around its JPEGs: ~1 KB per page, and headroom.
 PDF_OVERHEAD_BYTES = 16_000
 
@@ -342,6 +344,22 @@ class KioskApp:
             pieces=pieces,
             follow_url=self.config["receipt.follow_url"],
         )
+
+    def print_a4(self, pdf: bytes, title: str) -> Future[JobState]:
+        """Print an A4 document recto verso through CUPS and follow the job to its end, on
+        the printer's worker (the ticket printer's receipt is never delayed by it: it was
+        printed before)."""
+        queue = self.devices.a4_queue
+        if queue is None:
+            raise RuntimeError("no A4 queue configured")
+
+        def work() -> JobState:
+            job = queue.submit(pdf, title, duplex=True)
+            state = queue.wait(job, timeout_s=A4_JOB_TIMEOUT_S)
+            log_event(LOG, "a4.printed", state=state.value)
+            return state
+
+        return self.devices.run("printer", work)
 
     def _printed(self, sealed: SealedSubmission, printing: Future[PrintResult]) -> PrintOutcome:
         error = printing.exception()

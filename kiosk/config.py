@@ -246,6 +246,13 @@ SCHEMA: tuple[Setting, ...] = (
     ),
     Setting("printer.serial_device", str, "/dev/ttyS0", "Imprimante série : le périphérique."),
     Setting(
+        "printer.a4_queue",
+        str,
+        "",
+        "File d'impression CUPS pour les documents A4 (récapitulatif, recto verso) ; vide = "
+        "pas d'impression A4 (lpstat -a donne les noms).",
+    ),
+    Setting(
         "printer.profile",
         str,
         "TM-T88V",

@@ -18,6 +18,7 @@ from drivers.camera.interface import Camera
 from drivers.cancel import CancelToken
 from drivers.cardreader.interface import CardReader
 from drivers.faults import FaultKnobs
+from drivers.printer.cups_queue import CupsQueue
 from drivers.printer.interface import ReceiptPrinter
 from drivers.scanner.interface import Scanner
 from kiosk.config import Config
@@ -47,6 +48,7 @@ class Devices:
     cardreader: CardReader
     faults: dict[str, FaultKnobs] = field(default_factory=dict)  # simulators' knobs by device
     synchronous: bool = False
+    a4_queue: CupsQueue | None = None  # A4 documents through CUPS, if configured
     # A second camera looking down on the desk (a document camera), if the kiosk has one;
     # otherwise documents are photographed with ``camera``. Both use the "camera" worker.
     document_camera: Camera | None = None
@@ -149,8 +151,10 @@ def build_devices(config: Config, synchronous: bool = False) -> Devices:
             ),
             profile=config["printer.profile"],
         )
+    a4_queue = CupsQueue(config["printer.a4_queue"]) if config["printer.a4_queue"] else None
     return Devices(
         scanner=scanner,
+        a4_queue=a4_queue,
         camera=camera,
         document_camera=document_camera,
         printer=printer,

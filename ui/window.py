@@ -12,6 +12,7 @@ it right after the first paint; a tap in between waits in the event queue).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -148,6 +149,8 @@ class KioskWindow(QWidget):
         self.recap.footer.next_clicked.connect(self.send)
         self.receipt.finish_requested.connect(lambda: self.finish("finished"))
         self.receipt.reprint_requested.connect(self.print_receipt)
+        self.receipt.a4_available = self.app.devices.a4_queue is not None
+        self.receipt.print_a4_requested.connect(self.print_a4)
 
     # -- navigation ----------------------------------------------------------------------
     @property
@@ -359,6 +362,50 @@ class KioskWindow(QWidget):
             self._receipt_timer.start(self.app.config["session.receipt_screen_s"] * 1000)
         # Not printed: the screen stays until "Terminer" (or the idle timeout), so the usager
         # can note the number or have it printed again once the médiateur has fixed it.
+
+    def print_a4(self) -> None:
+        """The récapitulatif on A4, recto verso, for the usager to keep."""
+        from ui.a4 import A4Recap, recap_pdf  # Qt's PDF writer: loaded on first use
+        from ui.screens.recap import shown
+
+        deposit, session = self._deposit, self._session()
+        if deposit is None:
+            return
+        sealed_at = dt.datetime.fromisoformat(deposit.sealed.sealed_at).astimezone()
+        rows = tuple((line.step.label, shown(line)) for line in session.recap())
+        recap = A4Recap(
+            session.demarche.title,
+            deposit.sealed.dossier_number,
+            sealed_at.strftime("%d/%m/%Y %H:%M"),
+            self.config["kiosk.site_name"],
+            rows,
+        )
+        self.receipt.show_a4(_("Impression du récapitulatif…"), done=False)
+
+        def printed(state: object) -> None:
+            if self.app.session is not session:
+                return
+            from drivers.printer.cups_queue import JobState
+
+            if state is JobState.COMPLETED:
+                self.receipt.show_a4(_("Le récapitulatif est imprimé."), done=True)
+            else:
+                self.receipt.show_a4(_("Le récapitulatif n'a pas été imprimé."), done=True)
+
+        def failed(error: BaseException) -> None:
+            if self.app.session is not session:
+                return
+            code = error.code if isinstance(error, DeviceError) else type(error).__name__
+            log_event(LOG, "a4.failed", logging.WARNING, code=code)
+            self.receipt.show_a4(
+                _("Le récapitulatif n'a pas pu être imprimé : demandez au médiateur."), done=True
+            )
+
+        self.tasks.when_done(
+            self.app.print_a4(recap_pdf(recap), f"recap-{deposit.sealed.dossier_number}"),
+            printed,
+            failed,
+        )
 
     # -- messages, idle, recovery --------------------------------------------------------
     def show_message(self, kind: str, message: UserMessage) -> None:

@@ -30,6 +30,8 @@ APT_PACKAGES=(
   tesseract-ocr tesseract-ocr-osd
   # USB receipt printers (python-escpos through pyusb).
   libusb-1.0-0
+  # A4 documents: CUPS, its client commands (lp, lpstat), and cups-pdf as the test printer.
+  cups cups-client cups-bsd printer-driver-cups-pdf
 )
 
 install_system_packages() {
@@ -88,7 +90,24 @@ run_demo() {
   DISPLAY=:77 .venv/bin/kiosk --demo
 }
 
+# The A4 test queue: cups-pdf "prints" into PDF files (in $HOME/PDF of the user who printed,
+# cups-pdf's default). CUPS runs as a service on a desktop; in a container nobody started it.
+A4_TEST_QUEUE=KioskPDF
+start_cups() {
+  if ! lpstat -r 2>/dev/null | grep -q "is running"; then
+    echo "==> cups: starting cupsd"
+    /usr/sbin/cupsd
+    for _ in $(seq 50); do lpstat -r 2>/dev/null | grep -q "is running" && break; sleep 0.1; done
+  fi
+  if ! lpstat -a "$A4_TEST_QUEUE" >/dev/null 2>&1; then
+    echo "==> cups: adding the $A4_TEST_QUEUE queue (cups-pdf)"
+    # lpadmin warns that PPD drivers are deprecated: cups-pdf still ships as one.
+    lpadmin -p "$A4_TEST_QUEUE" -E -v cups-pdf:/ -m lsb/usr/cups-pdf/CUPS-PDF_opt.ppd 2>/dev/null
+  fi
+}
+
 run_tests() {
+  start_cups
   export QT_QPA_PLATFORM=offscreen
   echo "==> ruff"
   .venv/bin/ruff check .

@@ -51,16 +51,8 @@ class RecapScreen(StepFrame):
         self.header.progress.setText(_("Récapitulatif"))
         clear_layout(self.grid)
         for row, line in enumerate(lines):
-            if isinstance(line.step, PhotoStep):
-                shown = _("Photo prise") if int(line.shown) else _("(pas de photo)")
-            elif isinstance(line.step, PieceStep):
-                count = int(line.shown)
-                shown = _("{n} page numérisée") if count == 1 else _("{n} pages numérisées")
-                shown = shown.format(n=count)
-            else:
-                shown = line.shown or _("(pas de réponse)")
             name = label(line.step.label, "help")
-            value = label(shown, "easy")
+            value = label(shown(line), "easy")
             value.setObjectName(f"value:{line.step.id}")
             edit = button(_("Modifier"), "secondary", f"edit:{line.step.id}")
             edit.setAccessibleName(_("Modifier : {label}").format(label=line.step.label))
@@ -79,3 +71,14 @@ class RecapScreen(StepFrame):
     def clear(self) -> None:
         """Forget the last usager's answers (the widgets outlive the session)."""
         clear_layout(self.grid)
+
+
+def shown(line: RecapLine) -> str:
+    """A récapitulatif line's answer as the usager reads it (screen and A4 alike)."""
+    if isinstance(line.step, PhotoStep):
+        return _("Photo prise") if int(line.shown) else _("(pas de photo)")
+    if isinstance(line.step, PieceStep):
+        count = int(line.shown)
+        pages = _("{n} page numérisée") if count == 1 else _("{n} pages numérisées")
+        return pages.format(n=count)
+    return line.shown or _("(pas de réponse)")

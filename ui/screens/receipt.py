@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 class ReceiptScreen(QWidget):
     finish_requested = Signal()
     reprint_requested = Signal()
+    print_a4_requested = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -50,12 +51,20 @@ class ReceiptScreen(QWidget):
         )
         left.addLayout(qr_row)
         left.addStretch(1)
+        self.a4_status = label("", "help")
+        self.a4_status.setObjectName("a4-status")
+        left.addWidget(self.a4_status)
         buttons = QHBoxLayout()
         self.reprint = button(_("Imprimer à nouveau"), "secondary", "reprint")
         self.reprint.clicked.connect(self.reprint_requested)
+        self.print_a4 = button(_("Imprimer le récapitulatif (A4)"), "secondary", "print-a4")
+        self.print_a4.clicked.connect(self.print_a4_requested)
+        self.print_a4.hide()  # shown when the kiosk has an A4 printer
+        self.a4_available = False
         self.finish = button(_("Terminer"), "primary", "finish")
         self.finish.clicked.connect(self.finish_requested)
         buttons.addWidget(self.reprint)
+        buttons.addWidget(self.print_a4)
         buttons.addStretch(1)
         buttons.addWidget(self.finish)
         left.addLayout(buttons)
@@ -73,6 +82,9 @@ class ReceiptScreen(QWidget):
         self.ticket.setText(deposit.receipt.plain_text())
         link = next((b.data for b in deposit.receipt.blocks if isinstance(b, QrCode)), "")
         self.qr.setPixmap(qr_pixmap(link or deposit.sealed.dossier_number, 200))
+        self.a4_status.clear()
+        self.print_a4.setVisible(self.a4_available)
+        self.print_a4.setEnabled(True)
         self.show_printing()
 
     def show_printing(self) -> None:
@@ -96,8 +108,19 @@ class ReceiptScreen(QWidget):
         self.print_error.show()
         self.reprint.show()
 
+    def show_a4(self, text: str, done: bool) -> None:
+        """Where the A4 récapitulatif is: printing (the button waits), printed, or failed."""
+        self.a4_status.setText(text)
+        self.print_a4.setEnabled(done)
+
     def clear(self) -> None:
         """Forget the last usager's number and receipt (the widgets outlive the session)."""
-        for widget in (self.number, self.ticket, self.print_status, self.print_error):
+        for widget in (
+            self.number,
+            self.ticket,
+            self.print_status,
+            self.print_error,
+            self.a4_status,
+        ):
             widget.clear()
         self.qr.clear()

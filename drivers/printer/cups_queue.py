@@ -1,0 +1,107 @@
+"""A4 documents (the récapitulatif, attestations) through a CUPS queue, with the job followed
+to its end.
+
+CUPS's own command-line client is used (``lp``, ``lpstat``, package cups-client): it is what
+IT staff use to check the same queue, it needs no Python binding, and ``lp`` copies the PDF
+into the spool before it returns, so the kiosk's temporary file is removed at once. Every
+method blocks: call them from the printer's worker thread.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+import time
+from enum import Enum
+
+from drivers.errors import DeviceError, DeviceNotFound, DeviceTimeout
+
+DEVICE = "a4-printer"
+_JOB_ID = re.compile(r"request id is (\S+)")
+
+
+class JobState(Enum):
+    WAITING = "waiting"  # queued or printing
+    # CUPS is done with it. lpstat lists a job cancelled by someone else among the completed
+    # ones too: only IPP's job-state would tell them apart.
+    COMPLETED = "completed"
+    GONE = "gone"  # withdrawn by the kiosk, or unknown to CUPS (purged)
+
+
+class CupsQueue:
+    def __init__(self, queue: str, *, command_timeout_s: float = 10.0) -> None:
+        if not queue:
+            raise ValueError("a CUPS queue name is needed")
+        self.queue = queue
+        self.command_timeout_s = command_timeout_s
+        self._withdrawn: set[str] = set()
+
+    def _run(self, *args: str) -> str:
+        try:
+            done = subprocess.run(
+                args, capture_output=True, text=True, timeout=self.command_timeout_s
+            )
+        except FileNotFoundError as exc:  # cups-client is not installed
+            raise DeviceNotFound(DEVICE, f"{args[0]} is missing (cups-client)") from exc
+        except subprocess.TimeoutExpired as exc:
+            raise DeviceTimeout(DEVICE, f"{args[0]} did not answer") from exc
+        if done.returncode != 0:
+            message = (done.stderr or done.stdout).strip()
+            if "does not exist" in message or "Unknown destination" in message:
+                raise DeviceNotFound(DEVICE, message)
+            raise DeviceError(DEVICE, message or f"{args[0]} failed")
+        return done.stdout
+
+    def accepting(self) -> bool:
+        """Whether the queue exists and takes jobs (``lpstat -a``)."""
+        try:
+            return "not accepting" not in self._run("lpstat", "-a", self.queue)
+        except DeviceError:
+            return False
+
+    def submit(self, pdf: bytes, title: str, duplex: bool = False) -> str:
+        """Queue ``pdf``; return CUPS's job id. ``duplex``: both sides of each sheet."""
+        sides = "two-sided-long-edge" if duplex else "one-sided"
+        handle, path = tempfile.mkstemp(prefix="kiosk-a4-", suffix=".pdf")
+        try:
+            with os.fdopen(handle, "wb") as file:  # 0600: the usager's answers are in it
+                file.write(pdf)
+            out = self._run("lp", "-d", self.queue, "-t", title, "-o", f"sides={sides}", path)
+        finally:
+            os.unlink(path)  # lp has copied it into CUPS's spool
+        found = _JOB_ID.search(out)
+        if found is None:
+            raise DeviceError(DEVICE, f"no job id in lp's answer: {out.strip()!r}")
+        return found.group(1)
+
+    def state(self, job_id: str) -> JobState:
+        if job_id in self._withdrawn:
+            return JobState.GONE
+        if job_id in self._jobs("not-completed"):
+            return JobState.WAITING
+        if job_id in self._jobs("completed"):
+            return JobState.COMPLETED
+        return JobState.GONE
+
+    def _jobs(self, which: str) -> set[str]:
+        out = self._run("lpstat", "-W", which, "-o", self.queue)
+        return {line.split()[0] for line in out.splitlines() if line.strip()}
+
+    def cancel(self, job_id: str) -> None:
+        """Withdraw a job that will not print (the usager left, the printer is broken)."""
+        self._run("cancel", job_id)
+        self._withdrawn.add(job_id)
+
+    def wait(self, job_id: str, timeout_s: float = 120.0, poll_s: float = 0.2) -> JobState:
+        """Follow the job until CUPS is done with it; DeviceTimeout if it never is (a printer
+        out of paper keeps it waiting: the médiateur is needed)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            state = self.state(job_id)
+            if state is not JobState.WAITING:
+                return state
+            if time.monotonic() > deadline:
+                raise DeviceTimeout(DEVICE, f"job {job_id} still waiting")
+            time.sleep(poll_s)

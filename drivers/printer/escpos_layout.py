@@ -12,6 +12,7 @@ python-escpos print "?".
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
 from drivers.printer.interface import Align, QrCode, ReceiptDocument, TextLine
@@ -52,7 +53,7 @@ def render_receipt(
     columns = int(printer.profile.get_columns("a"))
     for block in receipt.blocks:
         if isinstance(block, TextLine):
-            _text_line(printer, block)
+            _text_line(printer, block, columns)
         elif isinstance(block, QrCode):
             _qr_code(printer, block, qr_size)
         else:
@@ -94,9 +95,13 @@ def _reset_style(printer: Escpos) -> None:
     _style(printer, align=Align.LEFT, bold=False, large=False)
 
 
-def _text_line(printer: Escpos, line: TextLine) -> None:
+def _text_line(printer: Escpos, line: TextLine, columns: int) -> None:
     _style(printer, align=line.align, bold=line.bold, large=line.large)
-    printer.textln(printable(line.text))
+    # Wrapped here at word boundaries: left to itself, the printer breaks a long line at its
+    # last column, in the middle of a word ("moins de 6 m" / "ois").
+    width = columns // 2 if line.large else columns
+    for part in textwrap.wrap(printable(line.text), width, break_on_hyphens=False) or [""]:
+        printer.textln(part)
 
 
 def _qr_code(printer: Escpos, qr: QrCode, size: int) -> None:

@@ -26,16 +26,11 @@ from escpos.exceptions import DeviceNotFoundError
 from escpos.printer import Dummy, Network
 
 from drivers.printer.escpos_layout import printable, render_receipt
+from drivers.printer.escpos_parse import CODE_PAGES, PrintedQr, parse_escpos
 from drivers.printer.interface import Align, QrCode, ReceiptDocument, TextLine
 from kiosk.catalog import BUNDLED_DIR, load_catalog
 from kiosk.receipt import build_receipt
-from tests.support.escpos_server import (
-    CODE_PAGES,
-    FakeReceiptPrinter,
-    PaperState,
-    PrintedQr,
-    parse_escpos,
-)
+from tests.support.escpos_server import FakeReceiptPrinter, PaperState
 
 FRENCH = "Déposé à l'accueil : reçu n° 12, fenêtre ô, côté û, frais 5 € « payé » — été"
 FRENCH_PRINTED = FRENCH.replace("—", "-")  # CP858 has no em dash: the layout maps it
@@ -372,13 +367,22 @@ def test_the_kiosk_receipt_prints_as_laid_out(
     assert parsed.qr_codes == [qr.data]
     assert "-" * 42 in parsed.lines  # separators span the TM-T88V's 42 columns
 
-    # Every TextLine comes out as one printed line, in order, with its style.
+    # Every TextLine comes out, in order and with its style, as printed lines cut at word
+    # boundaries within the roll's 42 columns (21 in double width): never mid-word.
     printed = iter(parsed.printed_lines)
     for block in document.blocks:
-        if isinstance(block, TextLine):
-            line = next(line for line in printed if line.text == printable(block.text))
-            assert (line.bold, line.large) == (block.bold, block.large), block.text
-            assert line.align == ("center" if block.align is Align.CENTER else "left")
+        if not isinstance(block, TextLine):
+            continue
+        words = printable(block.text).split()
+        line = next(line for line in printed if line.text.split()[:1] == words[:1])
+        parts = [line]
+        while sum(len(p.text.split()) for p in parts) < len(words):
+            parts.append(next(printed))
+        assert " ".join(p.text for p in parts).split() == words, block.text
+        for part in parts:
+            assert (part.bold, part.large) == (block.bold, block.large), block.text
+            assert part.align == ("center" if block.align is Align.CENTER else "left")
+            assert len(part.text) <= (21 if block.large else 42), part.text
 
     # The network stream is the simulator's (Dummy) stream.
     dummy = Dummy(profile=PROFILE)

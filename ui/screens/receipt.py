@@ -11,7 +11,7 @@ from drivers.printer.interface import QrCode
 from kiosk.i18n import _
 from kiosk.messages import for_device_error
 from ui.qr import qr_pixmap
-from ui.widgets import MARGIN, SPACING, button, label
+from ui.widgets import MARGIN, SPACING, button, label, scrolling
 
 if TYPE_CHECKING:
     from kiosk.app import Deposit, PrintOutcome
@@ -28,8 +28,11 @@ class ReceiptScreen(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
         layout.setSpacing(MARGIN)
+        # The number, the print's outcome and the QR code scroll if a long error message
+        # needs the room; the buttons under them never move.
         left = QVBoxLayout()
         left.setSpacing(SPACING)
+        left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(label(_("Votre dossier est enregistré."), "title"))
         left.addWidget(label(_("Votre numéro de dossier :"), "easy"))
         self.number = label("", "number")
@@ -50,10 +53,13 @@ class ReceiptScreen(QWidget):
             1,
         )
         left.addLayout(qr_row)
-        left.addStretch(1)
         self.a4_status = label("", "help")
         self.a4_status.setObjectName("a4-status")
         left.addWidget(self.a4_status)
+        left.addStretch(1)
+        column = QVBoxLayout()
+        column.setSpacing(SPACING)
+        column.addWidget(scrolling(left), 1)
         buttons = QHBoxLayout()
         self.reprint = button(_("Imprimer à nouveau"), "secondary", "reprint")
         self.reprint.clicked.connect(self.reprint_requested)
@@ -67,19 +73,28 @@ class ReceiptScreen(QWidget):
         buttons.addWidget(self.print_a4)
         buttons.addStretch(1)
         buttons.addWidget(self.finish)
-        left.addLayout(buttons)
+        column.addLayout(buttons)
         self.ticket = label("", "ticket")
         self.ticket.setObjectName("ticket")
         self.ticket.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.ticket.setMinimumWidth(420)
-        layout.addLayout(left, 3)
-        layout.addWidget(self.ticket, 2)
+        layout.addLayout(column, 3)
+        # A long receipt is taller than the screen: it scrolls under the finger, it never
+        # pushes the window beyond the screen.
+        ticket_column = QVBoxLayout()
+        ticket_column.setContentsMargins(0, 0, 0, 0)
+        ticket_column.addWidget(self.ticket)
+        self.ticket_scroll = scrolling(ticket_column)
+        self.ticket_scroll.setMinimumWidth(440)
+        layout.addWidget(self.ticket_scroll, 2)
 
     def show_deposit(self, deposit: Deposit) -> None:
         """The number first, at once: printing comes after and may fail or hang."""
         self.number.setText(deposit.sealed.dossier_number)
-        # The simulated printer's output, as the usager would hold it.
-        self.ticket.setText(deposit.receipt.plain_text())
+        # The receipt's text until it is printed, then the ticket as printed; its text stays
+        # the label's description, for screen readers (an image says nothing to them).
+        text = deposit.receipt.plain_text()
+        self.ticket.setText(text)
+        self.ticket.setAccessibleDescription(text)
         link = next((b.data for b in deposit.receipt.blocks if isinstance(b, QrCode)), "")
         self.qr.setPixmap(qr_pixmap(link or deposit.sealed.dossier_number, 200))
         self.a4_status.clear()
@@ -93,6 +108,10 @@ class ReceiptScreen(QWidget):
         self.reprint.hide()
 
     def show_print_outcome(self, outcome: PrintOutcome) -> None:
+        if outcome.printed is not None:
+            from ui.receipt_image import receipt_pixmap  # loaded at the first receipt
+
+            self.ticket.setPixmap(receipt_pixmap(outcome.printed.data))
         if outcome.error is None:
             self.print_status.setText(
                 _("Prenez votre reçu dans l'imprimante : il prouve votre dépôt.")
@@ -123,4 +142,5 @@ class ReceiptScreen(QWidget):
             self.a4_status,
         ):
             widget.clear()
+        self.ticket.setAccessibleDescription("")
         self.qr.clear()

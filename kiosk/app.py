@@ -355,11 +355,18 @@ class KioskApp:
 
         def work() -> JobState:
             job = queue.submit(pdf, title, duplex=True)
-            state = queue.wait(job, timeout_s=A4_JOB_TIMEOUT_S)
+            try:
+                state = queue.wait(job, timeout_s=A4_JOB_TIMEOUT_S)
+            except DeviceError:
+                # Not printed now: withdrawn, or it would come out later for someone else.
+                queue.cancel(job)
+                raise
+            queue.purge(job)
             log_event(LOG, "a4.printed", state=state.value)
             return state
 
-        return self.devices.run("printer", work)
+        # Its own worker: a job waiting for paper must never hold up a ticket receipt.
+        return self.devices.run("a4", work)
 
     def _printed(self, sealed: SealedSubmission, printing: Future[PrintResult]) -> PrintOutcome:
         error = printing.exception()

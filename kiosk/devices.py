@@ -25,7 +25,7 @@ from kiosk.config import Config
 
 T = TypeVar("T")
 LOOP_STOP_S = 2.0
-WORKERS = ("scanner", "camera", "printer", "cardreader", "store")
+WORKERS = ("scanner", "camera", "printer", "a4", "cardreader", "store")
 
 
 class _InlineExecutor(Executor):

@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPixmap
 from drivers.printer.escpos_parse import PrintedLine, PrintedQr, parse_escpos
 from ui.qr import qr_pixmap
 
-COLUMNS = 42  # an 80 mm roll at font A (TM-T88V)
+COLUMNS = 42  # an 80 mm roll at font A (TM-T88V); the model's own count is passed in
 FONT_PX = 15
 MARGIN_PX = 14
 QR_PX = 180
@@ -26,17 +26,18 @@ _ALIGN = {
 }
 
 
-def receipt_pixmap(data: bytes) -> QPixmap:
-    """A white ticket with every printed line and QR code of ``data``, in paper order."""
+def receipt_pixmap(data: bytes, columns: int = COLUMNS) -> QPixmap:
+    """A white ticket ``columns`` characters wide (the model's roll) with every printed line
+    and QR code of ``data``, in paper order."""
     parsed = parse_escpos(data)
     # Trailing blank lines are the feed before the cut: paper, not content.
-    items = [part for item in parsed.items for part in _as_printed(item)]
+    items = [part for item in parsed.items for part in _as_printed(item, columns)]
     while items and isinstance(items[-1], PrintedLine) and not items[-1].text.strip():
         items.pop()
     font = QFont("DejaVu Sans Mono")
     font.setPixelSize(FONT_PX)
     metrics = QFontMetrics(font)
-    width = metrics.horizontalAdvance("M" * COLUMNS) + 2 * MARGIN_PX
+    width = metrics.horizontalAdvance("M" * columns) + 2 * MARGIN_PX
     heights = [_height(item, metrics) for item in items]
     pixmap = QPixmap(width, sum(heights) + 2 * MARGIN_PX)
     pixmap.fill(QColor("white"))
@@ -61,11 +62,11 @@ def receipt_pixmap(data: bytes) -> QPixmap:
     return pixmap
 
 
-def _as_printed(item: PrintedLine | PrintedQr) -> list[PrintedLine | PrintedQr]:
+def _as_printed(item: PrintedLine | PrintedQr, columns: int) -> list[PrintedLine | PrintedQr]:
     """A line longer than the roll, cut at the last column as the printer itself does."""
     if isinstance(item, PrintedQr):
         return [item]
-    width = COLUMNS // item.width
+    width = columns // item.width
     if len(item.text) <= width:
         return [item]
     return [replace(item, text=item.text[i : i + width]) for i in range(0, len(item.text), width)]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -150,6 +151,7 @@ class KioskWindow(QWidget):
         self.receipt.finish_requested.connect(lambda: self.finish("finished"))
         self.receipt.reprint_requested.connect(self.print_receipt)
         self.receipt.a4_available = self.app.devices.a4_queue is not None
+        self.receipt.printer_profile = self.config["printer.profile"]
         self.receipt.print_a4_requested.connect(self.print_a4)
 
     # -- navigation ----------------------------------------------------------------------
@@ -376,11 +378,13 @@ class KioskWindow(QWidget):
         recap = A4Recap(
             session.demarche.title,
             deposit.sealed.dossier_number,
-            sealed_at.strftime("%d/%m/%Y %H:%M"),
+            sealed_at.strftime(_("%d/%m/%Y à %H:%M")),
             self.config["kiosk.site_name"],
             rows,
         )
         self.receipt.show_a4(_("Impression du récapitulatif…"), done=False)
+        # The screen waits for the sheet: it does not go home while it is being printed.
+        self._receipt_timer.stop()
 
         def printed(state: object) -> None:
             if self.app.session is not session:
@@ -391,6 +395,7 @@ class KioskWindow(QWidget):
                 self.receipt.show_a4(_("Le récapitulatif est imprimé."), done=True)
             else:
                 self.receipt.show_a4(_("Le récapitulatif n'a pas été imprimé."), done=True)
+            self._receipt_timer.start(self.app.config["session.receipt_screen_s"] * 1000)
 
         def failed(error: BaseException) -> None:
             if self.app.session is not session:
@@ -400,9 +405,11 @@ class KioskWindow(QWidget):
             self.receipt.show_a4(
                 _("Le récapitulatif n'a pas pu être imprimé : demandez au médiateur."), done=True
             )
+            self._receipt_timer.start(self.app.config["session.receipt_screen_s"] * 1000)
 
         self.tasks.when_done(
-            self.app.print_a4(recap_pdf(recap), f"recap-{deposit.sealed.dossier_number}"),
+            # The job's title stays in CUPS's history: no dossier number, no name in it.
+            self.app.print_a4(recap_pdf(recap), f"recapitulatif-{uuid.uuid4().hex[:8]}"),
             printed,
             failed,
         )

@@ -9,10 +9,10 @@ method blocks: call them from the printer's worker thread.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
-import tempfile
 import time
 from enum import Enum
 
@@ -38,21 +38,27 @@ class CupsQueue:
         self.command_timeout_s = command_timeout_s
         self._withdrawn: set[str] = set()
 
-    def _run(self, *args: str) -> str:
+    def _run(self, *args: str, stdin: bytes | None = None) -> str:
         try:
             done = subprocess.run(
-                args, capture_output=True, text=True, timeout=self.command_timeout_s
+                args,
+                input=stdin,
+                capture_output=True,
+                timeout=self.command_timeout_s,
+                # CUPS translates its messages ("request id is..."): read them untranslated.
+                env={**os.environ, "LC_ALL": "C"},
             )
         except FileNotFoundError as exc:  # cups-client is not installed
             raise DeviceNotFound(DEVICE, f"{args[0]} is missing (cups-client)") from exc
         except subprocess.TimeoutExpired as exc:
             raise DeviceTimeout(DEVICE, f"{args[0]} did not answer") from exc
+        stdout = done.stdout.decode("utf-8", "replace")
         if done.returncode != 0:
-            message = (done.stderr or done.stdout).strip()
+            message = (done.stderr.decode("utf-8", "replace") or stdout).strip()
             if "does not exist" in message or "Unknown destination" in message:
                 raise DeviceNotFound(DEVICE, message)
             raise DeviceError(DEVICE, message or f"{args[0]} failed")
-        return done.stdout
+        return stdout
 
     def accepting(self) -> bool:
         """Whether the queue exists and takes jobs (``lpstat -a``)."""
@@ -64,13 +70,8 @@ class CupsQueue:
     def submit(self, pdf: bytes, title: str, duplex: bool = False) -> str:
         """Queue ``pdf``; return CUPS's job id. ``duplex``: both sides of each sheet."""
         sides = "two-sided-long-edge" if duplex else "one-sided"
-        handle, path = tempfile.mkstemp(prefix="kiosk-a4-", suffix=".pdf")
-        try:
-            with os.fdopen(handle, "wb") as file:  # 0600: the usager's answers are in it
-                file.write(pdf)
-            out = self._run("lp", "-d", self.queue, "-t", title, "-o", f"sides={sides}", path)
-        finally:
-            os.unlink(path)  # lp has copied it into CUPS's spool
+        # On lp's standard input: no file with the usager's answers is ever left on disk.
+        out = self._run("lp", "-d", self.queue, "-t", title, "-o", f"sides={sides}", "-", stdin=pdf)
         found = _JOB_ID.search(out)
         if found is None:
             raise DeviceError(DEVICE, f"no job id in lp's answer: {out.strip()!r}")
@@ -90,11 +91,21 @@ class CupsQueue:
         return {line.split()[0] for line in out.splitlines() if line.strip()}
 
     def cancel(self, job_id: str) -> None:
-        """Withdraw a job that will not print (the usager left, the printer is broken)."""
-        self._run("cancel", job_id)
+        """Withdraw a job that will not print (the usager left, the printer is broken): it
+        must not come out later, in front of the next usager."""
+        self._run("cancel", "-x", job_id)  # -x: its document is removed from the spool too
         self._withdrawn.add(job_id)
 
-    def wait(self, job_id: str, timeout_s: float = 120.0, poll_s: float = 0.2) -> JobState:
+    def purge(self, job_id: str) -> None:
+        """Remove finished jobs' documents and history from CUPS's spool (kept a day by
+        default). CUPS refuses ``cancel -x`` on a completed job; ``cancel -a -x`` on the queue
+        purges them all, so it is only done when nothing else waits in the queue (the kiosk's
+        own A4 queue: another job there is never withdrawn)."""
+        with contextlib.suppress(DeviceError):  # a purge that fails leaves CUPS's own expiry
+            if self.state(job_id) is JobState.COMPLETED and not self._jobs("not-completed"):
+                self._run("cancel", "-a", "-x", self.queue)
+
+    def wait(self, job_id: str, timeout_s: float = 120.0, poll_s: float = 1.0) -> JobState:
         """Follow the job until CUPS is done with it; DeviceTimeout if it never is (a printer
         out of paper keeps it waiting: the médiateur is needed)."""
         deadline = time.monotonic() + timeout_s

@@ -126,3 +126,10 @@ def render_bytes(receipt: ReceiptDocument, profile: str) -> bytes:
     printer = Dummy(profile=profile)
     render_receipt(printer, receipt)
     return bytes(printer.output)
+
+
+def columns_of(profile: str) -> int:
+    """How many characters of font A fit on a line of the model's roll (42, 48...)."""
+    from escpos.capabilities import get_profile
+
+    return int(get_profile(profile).get_columns("a"))

@@ -78,8 +78,12 @@ class EscposPrinter(ReceiptPrinter):
                 link.host, link.port, timeout=self.timeout_s, profile=self.profile
             )
         elif link.kind == "usb":
+            # pyusb counts in milliseconds, and 0 would mean "wait for ever" on a stuck printer.
             device = escpos_printer.Usb(
-                link.usb_vendor_id, link.usb_product_id, timeout=0, profile=self.profile
+                link.usb_vendor_id,
+                link.usb_product_id,
+                timeout=round(self.timeout_s * 1000),
+                profile=self.profile,
             )
         else:
             device = escpos_printer.Serial(
@@ -149,6 +153,12 @@ class EscposPrinter(ReceiptPrinter):
         finally:
             with contextlib.suppress(Exception):
                 device.close()
+        # The paper ran out (or the cover was opened) during the receipt: it is incomplete,
+        # the usager must be offered to print it again.
+        if after.state is PrinterState.PAPER_OUT:
+            raise PaperOut(DEVICE, "during printing")
+        if after.state is PrinterState.COVER_OPEN:
+            raise CoverOpen(DEVICE, "during printing")
         warnings = []
         if after.state is PrinterState.PAPER_NEAR_END:
             warnings.append(WARNING_PAPER_NEAR_END)

@@ -93,16 +93,24 @@ run_demo() {
 # The A4 test queue: cups-pdf "prints" into PDF files (in $HOME/PDF of the user who printed,
 # cups-pdf's default). CUPS runs as a service on a desktop; in a container nobody started it.
 A4_TEST_QUEUE=KioskPDF
+cups_running() { LC_ALL=C lpstat -r 2>/dev/null | grep -q "is running"; }
 start_cups() {
-  if ! lpstat -r 2>/dev/null | grep -q "is running"; then
-    echo "==> cups: starting cupsd"
-    /usr/sbin/cupsd
-    for _ in $(seq 50); do lpstat -r 2>/dev/null | grep -q "is running" && break; sleep 0.1; done
+  if ! cups_running; then
+    echo "==> cups: starting the scheduler"
+    if [ -d /run/systemd/system ]; then
+      systemctl start cups  # a normal Debian machine: the service, not a second cupsd
+    else
+      /usr/sbin/cupsd  # a container without systemd
+    fi
+    for _ in $(seq 50); do cups_running && break; sleep 0.1; done
+    cups_running || { echo "CUPS did not start: see /var/log/cups/error_log" >&2; exit 1; }
   fi
   if ! lpstat -a "$A4_TEST_QUEUE" >/dev/null 2>&1; then
     echo "==> cups: adding the $A4_TEST_QUEUE queue (cups-pdf)"
-    # lpadmin warns that PPD drivers are deprecated: cups-pdf still ships as one.
-    lpadmin -p "$A4_TEST_QUEUE" -E -v cups-pdf:/ -m lsb/usr/cups-pdf/CUPS-PDF_opt.ppd 2>/dev/null
+    # lpadmin warns that PPD drivers are deprecated (cups-pdf still ships as one): only that
+    # warning is hidden, a real error still shows and stops the script.
+    lpadmin -p "$A4_TEST_QUEUE" -E -v cups-pdf:/ -m lsb/usr/cups-pdf/CUPS-PDF_opt.ppd \
+      2> >(grep -v "deprecated" >&2)
   fi
 }
 

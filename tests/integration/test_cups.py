@@ -63,6 +63,11 @@ def test_the_recap_prints_on_a4_duplex_and_the_job_is_followed_to_the_end(
     title = f"kiosk-{uuid.uuid4().hex[:8]}"
     job = queue.submit(document, title, duplex=True)
     assert queue.wait(job, timeout_s=30) is JobState.COMPLETED
+    # CUPS keeps a finished job's document a day by default: the kiosk removes it at once.
+    spooled = Path("/var/spool/cups") / f"d{int(job.rsplit('-', 1)[1]):05d}-001"
+    assert spooled.exists()
+    queue.purge(job)
+    assert not spooled.exists()
     printed = list(cups_pdf_output().glob(f"{title}*.pdf"))
     assert len(printed) == 1, printed
     assert pages(printed[0]) == expected_pages

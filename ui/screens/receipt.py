@@ -67,6 +67,7 @@ class ReceiptScreen(QWidget):
         self.print_a4.clicked.connect(self.print_a4_requested)
         self.print_a4.hide()  # shown when the kiosk has an A4 printer
         self.a4_available = False
+        self.printer_profile = "TM-T88V"  # the ticket printer's model: set from the config
         self.finish = button(_("Terminer"), "primary", "finish")
         self.finish.clicked.connect(self.finish_requested)
         buttons.addWidget(self.reprint)
@@ -109,9 +110,12 @@ class ReceiptScreen(QWidget):
 
     def show_print_outcome(self, outcome: PrintOutcome) -> None:
         if outcome.printed is not None:
-            from ui.receipt_image import receipt_pixmap  # loaded at the first receipt
+            # Loaded at the first receipt (python-escpos is in memory once it has printed).
+            from drivers.printer.escpos_layout import columns_of
+            from ui.receipt_image import receipt_pixmap
 
-            self.ticket.setPixmap(receipt_pixmap(outcome.printed.data))
+            data = outcome.printed.data
+            self.ticket.setPixmap(receipt_pixmap(data, columns_of(self.printer_profile)))
         if outcome.error is None:
             self.print_status.setText(
                 _("Prenez votre reçu dans l'imprimante : il prouve votre dépôt.")

@@ -125,12 +125,21 @@ class PortraitCamera:
         from kiosk.portrait import PortraitAnalyser
 
         analyser = PortraitAnalyser()
+        is_open = False
         try:
-            self._camera.open()
             while not self._cancel.cancelled:
                 if self._paused.is_set():
+                    if is_open:
+                        # The photo waits for "Valider": the camera (and its light) is off
+                        # meanwhile, and "Recommencer" starts from fresh frames.
+                        self._camera.close()
+                        is_open = False
                     self._cancel.wait(0.05)
                     continue
+                if not is_open:
+                    self._camera.open()
+                    is_open = True
+                    analyser.reset()
                 frame = self._camera.read().image
                 try:
                     self._step(analyser, frame)

@@ -110,3 +110,12 @@ def test_a_camera_that_fails_offers_to_try_again(kiosk: Kiosk) -> None:
     camera(kiosk).knobs.sticky = ""
     kiosk.driver.click("retake")
     kiosk.driver.wait_until(lambda: screen.accept_button.isVisible())
+
+
+def test_the_camera_is_off_while_the_photo_waits_for_validation(kiosk: Kiosk) -> None:
+    screen = kiosk.window.photo
+    kiosk.driver.wait_until(lambda: screen.accept_button.isVisible())
+    kiosk.driver.wait_until(lambda: not camera(kiosk)._is_open)
+    kiosk.driver.click("retake")  # on again for the next photo
+    kiosk.driver.wait_until(lambda: camera(kiosk)._is_open)
+    kiosk.driver.wait_until(lambda: screen.accept_button.isVisible())

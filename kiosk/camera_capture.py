@@ -78,8 +78,6 @@ class DocumentCamera:
         self._end(None)
 
     def _loop(self) -> None:
-        import cv2
-        import numpy as np
 
         last_preview = 0.0
         while not self._cancel.cancelled:
@@ -87,12 +85,7 @@ class DocumentCamera:
             now = time.monotonic()
             if now - last_preview >= PREVIEW_INTERVAL_S:
                 last_preview = now
-                height, width = frame.shape[:2]
-                scale = PREVIEW_WIDTH / width
-                small = cv2.resize(
-                    frame, (PREVIEW_WIDTH, round(height * scale)), interpolation=cv2.INTER_AREA
-                )
-                self._on_preview(np.asarray(small, np.uint8))
+                self._on_preview(preview_copy(frame)[0])
             request = self._pending()
             if request is not None:
                 self._take(request, frame)
@@ -123,6 +116,18 @@ class DocumentCamera:
             request = self._request
         if request is not None and not request.done():
             request.set_exception(stopped)
+
+
+def preview_copy(frame: Image, width: int = PREVIEW_WIDTH) -> tuple[Image, float]:
+    """A ``width``-pixel-wide copy of a camera frame for the live view, and its scale: the
+    GUI thread never receives (nor converts) a full frame."""
+    import cv2
+    import numpy as np
+
+    height, full_width = frame.shape[:2]
+    scale = width / full_width
+    small = cv2.resize(frame, (width, round(height * scale)), interpolation=cv2.INTER_AREA)
+    return np.asarray(small, np.uint8), scale
 
 
 def photograph(frames: list[Any], max_bytes: int, orient: Orienter | None = None) -> PageImage:

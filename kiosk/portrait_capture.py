@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING
 from drivers.camera.interface import Camera
 from drivers.cancel import CancelToken
 from drivers.errors import DeviceError
+from kiosk.camera_capture import PREVIEW_WIDTH, preview_copy
 
 if TYPE_CHECKING:
     from kiosk.page_processing import Image
     from kiosk.portrait import Analysis, PortraitAnalyser
 
-PREVIEW_WIDTH = 640
 STEADY_S = 0.6  # every check must hold this long before the countdown starts...
 COUNTDOWN_S = 3  # ...then "3, 2, 1": time to keep still, as a photographer would say
 PHOTO_DPI = 300  # 35 x 45 mm at 300 dpi: 413 x 531 px, the ANTS upload's size
@@ -165,11 +165,7 @@ class PortraitCamera:
             self._rejected = None
         ready = analysis.ok and not self._blocked.is_set()
         countdown, take = self._auto.update(ready, now)
-        height, width = frame.shape[:2]
-        scale = PREVIEW_WIDTH / width
-        small = cv2.resize(
-            frame, (PREVIEW_WIDTH, round(height * scale)), interpolation=cv2.INTER_AREA
-        )
+        small, scale = preview_copy(frame, PREVIEW_WIDTH)
         # Mirrored as a mirror is: the usager moves left to go left on the screen.
         mirrored = np.asarray(cv2.flip(small, 1), np.uint8)
         self._on_view(LiveView(mirrored, analysis, scale, countdown))

@@ -212,7 +212,7 @@ class SaneScanner(Scanner):
             while count < (MAX_FEEDER_PAGES if feeder else 1):
                 if cancel.cancelled:
                     raise OperationCancelled(DEVICE)
-                watch = _PageWatch(device, cancel, count, on_progress)
+                watch = _PageWatch(cancel, count, on_progress)
                 try:
                     image = self._read_page(device, feeder, watch)
                 except Exception as exc:
@@ -243,7 +243,7 @@ class SaneScanner(Scanner):
             data, width, height, samples, sample_size = device.dev.snap(keep_going, True, watch)
         finally:
             keep_sigpipe_ignored()
-        if watch.cancelled:  # a backend may hand back the lines read before the cancel
+        if watch.cancelled:  # see _PageWatch: the page was read to its end, then dropped
             raise OperationCancelled(DEVICE, "cancelled during the page")
         if not data:
             raise DeviceError(DEVICE, "the scanner sent no image")
@@ -257,23 +257,27 @@ class SaneScanner(Scanner):
 
 
 class _PageWatch:
-    """python-sane's per-line callback while a page is read: reports progress and cancels.
+    """python-sane's per-line callback while a page is read: reports progress, notes a cancel.
+
+    A cancel during a page takes effect when the page has been read: the page is then dropped.
+    It does not call ``sane_cancel`` in the middle of the page, although the SANE standard
+    allows it: backends built on ``sanei_thread`` (the ``test`` backend and many real ones)
+    stop their reader thread with an *asynchronous* ``pthread_cancel`` right after closing its
+    pipe, which can catch that thread inside ``strerror`` or ``free`` and leave a libc lock
+    held forever; the whole kiosk then hangs on its next ``malloc`` or message lookup. At the
+    end of a page the reader has already returned, so the ``sane_cancel`` that ends every scan
+    is safe. The usager is not kept waiting: the screen is usable as soon as they cancel, and
+    the late page is discarded.
 
     The callback must never raise: python-sane 2.9 releases its result without a NULL check,
-    so an exception there crashes the process. Cancelling therefore goes through
-    ``sane_cancel``, which SANE allows at any time; the read then ends with "cancelled".
+    so an exception there crashes the process.
     """
 
     _STEP = 0.02  # report every 2 % of the page: a smooth gauge, ~50 calls per page
 
     def __init__(
-        self,
-        device: Any,
-        cancel: CancelToken,
-        index: int,
-        on_progress: ProgressCallback | None,
+        self, cancel: CancelToken, index: int, on_progress: ProgressCallback | None
     ) -> None:
-        self._device = device
         self._cancel = cancel
         self._index = index
         self._on_progress = on_progress
@@ -282,9 +286,9 @@ class _PageWatch:
 
     def __call__(self, lines: int, expected: int) -> None:
         try:
-            if self._cancel.cancelled and not self.cancelled:
-                self.cancelled = True
-                self._device.cancel()
+            if self.cancelled or self._cancel.cancelled:
+                self.cancelled = True  # nothing more to report for a page that will be dropped
+                return
             if self._on_progress is None or expected <= 0:  # hand scanners: length unknown
                 return
             share = min(1.0, lines / expected)

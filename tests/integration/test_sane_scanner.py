@@ -108,7 +108,7 @@ def test_progress_is_reported_while_each_page_is_read(scanner: SaneScanner) -> N
         assert 0.0 < shares[0] <= 0.1
 
 
-def test_cancel_in_the_middle_of_a_page_stops_the_read(scanner: SaneScanner) -> None:
+def test_cancel_in_the_middle_of_a_page_drops_that_page(scanner: SaneScanner) -> None:
     cancel = CancelToken()
     reached: list[float] = []
 
@@ -119,8 +119,10 @@ def test_cancel_in_the_middle_of_a_page_stops_the_read(scanner: SaneScanner) -> 
 
     with pytest.raises(OperationCancelled):
         scanner.scan(ScanSettings(ScanSource.FLATBED, 150), cancel, on_progress=at_a_third)
-    # The read stopped soon after the cancel, far from the end of the page.
-    assert max(reached) < 0.6
+    # The gauge stopped at the cancel; the page was read to its end (see _PageWatch) and
+    # dropped, and the scanner is ready for the next scan.
+    assert reached[-1] >= 0.3
+    assert reached[-1] < 0.4
     assert len(scanner.scan(ScanSettings(ScanSource.FLATBED, 75), CancelToken())) == 1
 
 

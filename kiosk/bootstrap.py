@@ -7,6 +7,7 @@ from kiosk.catalog import Catalog, catalog_dir, load_catalog
 from kiosk.config import Config
 from kiosk.devices import build_devices
 from offline_cache import Store, StoreError
+from offline_cache.encryption import encryptor
 
 
 def build_app(
@@ -22,5 +23,5 @@ def build_app(
             f"cannot create the data directory {config.data_dir}: {exc.strerror}",
             code="io_error",
         ) from exc
-    store = Store.open(config.data_dir)
+    store = Store.open(config.data_dir, encrypt=encryptor(config["sync.backend_public_key"]))
     return KioskApp(config, catalog, store, build_devices(config, synchronous=synchronous_devices))

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from offline_cache.encryption import is_recipient
+
 DEFAULT_CONFIG_PATH = Path("/etc/point-numerique/kiosk.toml")
 
 SCANNER_BACKENDS = ("simulated", "sane")
@@ -47,6 +49,9 @@ class Validator:
 
 # A key with this default has none: it must be set in the file (the demo has its own value).
 REQUIRED = None
+# The demo's and the tests' backend key. Its private half is in tests/support/backend_key.py:
+# a kiosk configured with it protects nothing, so only the demo may default to it.
+DEMO_BACKEND_PUBLIC_KEY = "age1vvj7f7tktfr5255tx2wldsndjcx5gjp20a03errkm4fepay85y3q9kggrn"
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,19 @@ def _identifier_reason(value: Any) -> str | None:
     if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", value):
         return None
     return "lettres, chiffres, « . », « _ » ou « - », 64 caractères au plus"
+
+
+def _backend_url_reason(value: Any) -> str | None:
+    if value == "" or re.fullmatch(r"https://[^\s/?#]+(/[^\s?#]*)?", value):
+        return None
+    # Plain HTTP only on the loopback: the demo's and the tests' local receiver.
+    if re.fullmatch(r"http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(/[^\s?#]*)?", value):
+        return None
+    return "une adresse https:// (http:// seulement vers 127.0.0.1)"
+
+
+def _age_recipient_reason(value: Any) -> str | None:
+    return None if is_recipient(value) else "une clé publique age : « age1 » suivi de 58 caractères"
 
 
 SCHEMA: tuple[Setting, ...] = (
@@ -264,6 +282,74 @@ SCHEMA: tuple[Setting, ...] = (
         "simulated",
         "Pilote du lecteur de badges.",
         _one_of(*CARDREADER_BACKENDS),
+    ),
+    Setting(
+        "sync.backend_url",
+        str,
+        "",
+        "Adresse du service de dépôt de la préfecture (https://…) ; vide = les dossiers "
+        "restent dans la file locale. La démo utilise son propre récepteur local.",
+        Validator("https://… ou http://127.0.0.1:…", _backend_url_reason),
+    ),
+    Setting(
+        "sync.backend_public_key",
+        str,
+        REQUIRED,
+        "Clé publique age (age1…) du service de dépôt : chaque dossier scellé lui est chiffré, "
+        "la borne ne peut pas le relire. Obligatoire.",
+        Validator("age1… (58 caractères après age1)", _age_recipient_reason),
+        demo_default=DEMO_BACKEND_PUBLIC_KEY,
+    ),
+    Setting(
+        "sync.chunk_mb",
+        int,
+        8,
+        "Taille des morceaux envoyés (Mo) : après une coupure, au plus un morceau est renvoyé.",
+        _range(1, 64),
+    ),
+    Setting(
+        "sync.timeout_s",
+        int,
+        30,
+        "Délai d'attente d'une réponse du service de dépôt (secondes).",
+        _range(3, 600),
+    ),
+    Setting(
+        "sync.retry_base_s",
+        int,
+        5,
+        "Premier délai avant de réessayer un dossier refusé temporairement (doublé ensuite, "
+        "tiré au hasard en dessous de ce plafond).",
+        _range(1, 3600),
+    ),
+    Setting(
+        "sync.retry_cap_s",
+        int,
+        900,
+        "Délai maximal entre deux essais d'un même dossier (secondes).",
+        _range(10, 86400),
+    ),
+    Setting(
+        "sync.probe_interval_s",
+        int,
+        15,
+        "Hors ligne : intervalle entre deux vérifications que le service est de nouveau "
+        "joignable ; la file repart aussitôt qu'il l'est.",
+        _range(1, 3600),
+    ),
+    Setting(
+        "sync.stuck_alert_min",
+        int,
+        240,
+        "Un dossier non accusé reçu après ce délai (minutes) est signalé au médiateur.",
+        _range(1, 100000),
+    ),
+    Setting(
+        "sync.retention_days",
+        int,
+        0,
+        "Jours de conservation de la copie locale chiffrée après l'accusé de réception.",
+        _range(0, 365),
     ),
     Setting(
         "simulator.delay_s",

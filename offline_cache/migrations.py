@@ -74,6 +74,32 @@ MIGRATIONS: tuple[str, ...] = (
         SELECT RAISE(ABORT, 'sealed submission files are immutable');
     END;
     """,
+    # 2 — the way to the backend: states after "sealed", the tus upload of each file (its URL
+    # and the offset the backend confirmed, so an interrupted file resumes where it stopped),
+    # the acknowledgement, and a pause of the whole queue (the backend refused the kiosk).
+    """
+    INSERT INTO outbox_states (state) VALUES
+        ('uploading'), ('committing'), ('acknowledged'), ('purged'), ('quarantined');
+
+    ALTER TABLE outbox ADD COLUMN acknowledged_at TEXT;
+    ALTER TABLE outbox ADD COLUMN remote_state TEXT;
+    ALTER TABLE outbox ADD COLUMN purged_at TEXT;
+
+    CREATE TABLE outbox_uploads (
+        submission_id TEXT NOT NULL REFERENCES outbox (submission_id) ON DELETE CASCADE,
+        name          TEXT NOT NULL,
+        upload_url    TEXT NOT NULL CHECK (upload_url <> ''),
+        upload_offset INTEGER NOT NULL DEFAULT 0 CHECK (upload_offset >= 0),
+        PRIMARY KEY (submission_id, name),
+        FOREIGN KEY (submission_id, name) REFERENCES submission_files (submission_id, name)
+    ) STRICT;
+
+    CREATE TABLE sync_pause (
+        id     INTEGER PRIMARY KEY CHECK (id = 1),
+        reason TEXT NOT NULL,
+        since  TEXT NOT NULL
+    ) STRICT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

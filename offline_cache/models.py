@@ -64,7 +64,17 @@ class OutboxState(Enum):
     that inserts a row there, plus a member here (a unit test keeps the two in step).
     """
 
-    SEALED = "sealed"
+    SEALED = "sealed"  # waiting for its first upload
+    UPLOADING = "uploading"  # some files are (partly) at the backend
+    COMMITTING = "committing"  # every file uploaded; the commit is not acknowledged yet
+    ACKNOWLEDGED = "acknowledged"  # the backend has it; the local copy awaits its purge
+    PURGED = "purged"  # the local files are gone; the row stays for the médiateur's queries
+    QUARANTINED = "quarantined"  # the backend refused it: kept, shown, never sent again alone
+
+    @property
+    def pending(self) -> bool:
+        """Still to be sent by the sync worker."""
+        return self in (OutboxState.SEALED, OutboxState.UPLOADING, OutboxState.COMMITTING)
 
 
 @dataclass(frozen=True)
@@ -76,3 +86,6 @@ class OutboxEntry:
     next_attempt_at: str | None
     last_error: str | None
     updated_at: str
+    sealed_at: str = ""
+    acknowledged_at: str | None = None
+    remote_state: str | None = None

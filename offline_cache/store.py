@@ -3,7 +3,8 @@
 Layout under ``data_dir``::
 
     kiosk.sqlite3              submissions, submission_files, outbox, counters (see migrations)
-    spool/<submission_id>/     the sealed files of one dossier, manifest.json included
+    spool/<submission_id>/     the sealed files of one dossier, manifest.json.age included,
+                               each one encrypted to the backend's key (see ``encryption``)
     spool/.staging-<id>/       a seal in progress (removed at open if a crash left it)
 
 Sealing holds the database write lock (``BEGIN IMMEDIATE``) from before the first file is
@@ -29,6 +30,7 @@ from pathlib import Path
 from types import TracebackType
 
 from offline_cache import migrations, spool
+from offline_cache.encryption import ENCRYPTED_SUFFIX, Encrypt
 from offline_cache.errors import StoreError, wrap_error
 from offline_cache.models import (
     MANIFEST_NAME,
@@ -68,8 +70,9 @@ def _iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _prepare(submission: SubmissionToSeal) -> list[_Staged]:
-    """Validate a submission and serialise its manifest, before touching the disk."""
+def _prepare(submission: SubmissionToSeal, encrypt: Encrypt) -> list[_Staged]:
+    """Validate a submission, serialise its manifest and encrypt every file, before touching
+    the disk: nothing of the dossier is ever written in clear."""
     sid = submission.submission_id
     if not isinstance(sid, str) or not spool.is_submission_id(sid):
         raise StoreError("submission_id must be a canonical UUID string", code="invalid_submission")
@@ -107,13 +110,27 @@ def _prepare(submission: SubmissionToSeal) -> list[_Staged]:
         if not isinstance(item.data, bytes):
             raise StoreError(f"{sid}: {item.name} data must be bytes", code="invalid_submission")
         seen.add(item.name)
-        staged.append(_file(item.name, item.media_type, item.data))
-    staged.append(_file(MANIFEST_NAME, "application/json", manifest))
+        staged.append(_file(item.name, item.media_type, item.data, encrypt))
+    staged.append(_file(MANIFEST_NAME, "application/json", manifest, encrypt))
     return staged
 
 
-def _file(name: str, media_type: str, data: bytes) -> _Staged:
-    return _Staged(name, media_type, data, len(data), hashlib.sha256(data).hexdigest())
+def _file(name: str, media_type: str, data: bytes, encrypt: Encrypt) -> _Staged:
+    """``data`` encrypted, named ``<name>.age``; size and SHA-256 are those of what is stored
+    and uploaded. ``media_type`` stays the clear content's, for the backend once decrypted."""
+    try:
+        sealed = encrypt(data)
+    except Exception as exc:
+        raise StoreError(
+            f"cannot encrypt {name}: {type(exc).__name__}", code="encryption_failed"
+        ) from exc
+    return _Staged(
+        name + ENCRYPTED_SUFFIX,
+        media_type,
+        sealed,
+        len(sealed),
+        hashlib.sha256(sealed).hexdigest(),
+    )
 
 
 class Store:
@@ -123,19 +140,24 @@ class Store:
     Every method raises :class:`StoreError`, never ``sqlite3`` or ``OSError`` exceptions.
     """
 
-    def __init__(self, conn: sqlite3.Connection, data_dir: Path, clock: Clock) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, data_dir: Path, encrypt: Encrypt, clock: Clock
+    ) -> None:
         """Private: use :meth:`Store.open`."""
         self._conn: sqlite3.Connection | None = conn
         self._data_dir = data_dir
         self._spool = data_dir / SPOOL_NAME
+        self._encrypt = encrypt
         self._clock = clock
         self._lock = threading.RLock()
 
     # -- opening and closing -------------------------------------------------------------
 
     @classmethod
-    def open(cls, data_dir: Path, *, clock: Clock | None = None) -> Store:
-        """Open (creating, migrating and recovering as needed) the store under ``data_dir``."""
+    def open(cls, data_dir: Path, *, encrypt: Encrypt, clock: Clock | None = None) -> Store:
+        """Open (creating, migrating and recovering as needed) the store under ``data_dir``.
+
+        ``encrypt`` seals each file to the backend's key (``encryption.encryptor``)."""
         data_dir = Path(data_dir)
         conn: sqlite3.Connection | None = None
         try:
@@ -152,7 +174,7 @@ class Store:
             )
             _configure(conn)
             migrations.migrate(conn)
-            store = cls(conn, data_dir, clock or (lambda: datetime.now(UTC)))
+            store = cls(conn, data_dir, encrypt, clock or (lambda: datetime.now(UTC)))
             store._recover()
             return store
         except BaseException as exc:
@@ -202,7 +224,7 @@ class Store:
         failure nothing of this submission remains (and a first sealing of the same id is
         left untouched) and ``StoreError`` is raised.
         """
-        staged = _prepare(submission)
+        staged = _prepare(submission, self._encrypt)
         sid = submission.submission_id
         staging = self._spool / f"{spool.STAGING_PREFIX}{sid}"
         final = self._spool / sid
@@ -352,17 +374,13 @@ class Store:
             rows = (
                 self._connection()
                 .execute(
-                    "SELECT o.submission_id, s.dossier_number, o.state, o.attempts, "
-                    "o.next_attempt_at, o.last_error, o.updated_at "
-                    "FROM outbox AS o JOIN submissions AS s USING (submission_id) "
+                    f"SELECT {OUTBOX_COLUMNS} FROM outbox AS o "
+                    "JOIN submissions AS s USING (submission_id) "
                     "ORDER BY s.sealed_at, s.kiosk_id, s.sequence"
                 )
                 .fetchall()
             )
-            return [
-                OutboxEntry(sid, number, OutboxState(state), attempts, next_at, error, updated)
-                for sid, number, state, attempts, next_at, error, updated in rows
-            ]
+            return [outbox_entry(row) for row in rows]
 
     def schema_version(self) -> int:
         with self._lock, self._failures("cannot read the schema version"):
@@ -386,6 +404,32 @@ class Store:
             for extra in sorted({p.name for p in directory.iterdir()} - expected):
                 problems.append(f"{submission_id}/{extra}: unexpected file")
             return problems
+
+    # -- for the outbox (offline_cache.outbox) -------------------------------------------
+
+    @contextmanager
+    def transaction(self, action: str) -> Iterator[sqlite3.Connection]:
+        """One write transaction under the store's lock: committed if the block ends normally,
+        rolled back otherwise. ``action`` names it in the ``StoreError`` raised on failure."""
+        with self._lock, self._failures(action):
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def reading(self, action: str) -> Iterator[sqlite3.Connection]:
+        """The connection for reads under the store's lock (autocommit: each read is atomic)."""
+        with self._lock, self._failures(action):
+            yield self._connection()
+
+    def spool_dir(self, submission_id: str) -> Path:
+        return self._spool / submission_id
 
     # -- internals -----------------------------------------------------------------------
 
@@ -488,6 +532,29 @@ def _insert(
     conn.execute(
         "INSERT INTO outbox (submission_id, state, attempts, updated_at) VALUES (?, ?, 0, ?)",
         (sid, OutboxState.SEALED.value, sealed_at),
+    )
+
+
+OUTBOX_COLUMNS = (
+    "o.submission_id, s.dossier_number, o.state, o.attempts, o.next_attempt_at, o.last_error, "
+    "o.updated_at, s.sealed_at, o.acknowledged_at, o.remote_state"
+)
+
+
+def outbox_entry(row: tuple[object, ...]) -> OutboxEntry:
+    """An ``OutboxEntry`` from a row selected with ``OUTBOX_COLUMNS``."""
+    sid, number, state, attempts, next_at, error, updated, sealed, acked, remote = row
+    return OutboxEntry(
+        str(sid),
+        str(number),
+        OutboxState(state),
+        int(str(attempts)),
+        None if next_at is None else str(next_at),
+        None if error is None else str(error),
+        str(updated),
+        str(sealed),
+        None if acked is None else str(acked),
+        None if remote is None else str(remote),
     )
 
 

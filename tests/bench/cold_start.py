@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.support.backend_key import SYNC_TOML
+
 RUNS = 5
 TARGET_RATIO = 1.3
 
@@ -49,7 +51,7 @@ def measure() -> dict[str, float]:
         # runs, as on a machine that has started before: its store and catalog cache exist.
         config = Path(tmp) / "kiosk.toml"
         config.write_text(
-            f'[kiosk]\nid = "bench"\ncode = "B7K"\ndata_dir = "{Path(tmp) / "data"}"\n'
+            f'{SYNC_TOML}[kiosk]\nid = "bench"\ncode = "B7K"\ndata_dir = "{Path(tmp) / "data"}"\n'
             "[ui]\nfullscreen = false\n",
             encoding="utf-8",
         )

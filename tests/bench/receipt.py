@@ -13,6 +13,7 @@ import time
 
 from kiosk.bootstrap import build_app
 from kiosk.config import build_config
+from tests.support.backend_key import SYNC_TABLE
 from tests.support.escpos_server import FakeReceiptPrinter
 from tests.unit.test_app import complete_perte
 
@@ -26,6 +27,7 @@ def main() -> int:
         config = build_config(
             {
                 "kiosk": {"id": "borne-1", "code": "B7K", "data_dir": data},
+                "sync": SYNC_TABLE,
                 "scanner": {"resolution_dpi": 150, "detect_orientation": False},
                 "printer": {"backend": "escpos", "host": fake.host, "port": fake.port},
             },

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.support import journey
+from tests.support.backend_key import SYNC_TOML
 from tests.support.journey import Driver, walk_to_recap
 
 # The console script itself, as IT staff run it (installed next to the interpreter).
@@ -164,7 +165,7 @@ def test_bad_config_stops_the_start_with_file_key_and_reason(tmp_path: Path) -> 
 def test_control_channel_is_refused_outside_demo(tmp_path: Path) -> None:
     config = tmp_path / "kiosk.toml"
     config.write_text(
-        f'[kiosk]\nid = "borne-1"\ncode = "B7K"\ndata_dir = "{tmp_path / "data"}"\n',
+        f'{SYNC_TOML}[kiosk]\nid = "borne-1"\ncode = "B7K"\ndata_dir = "{tmp_path / "data"}"\n',
         encoding="utf-8",
     )
     result = subprocess.run(
@@ -178,7 +179,9 @@ def test_control_channel_is_refused_outside_demo(tmp_path: Path) -> None:
 
 def test_an_unusable_data_directory_shows_out_of_service_not_a_dead_home(tmp_path: Path) -> None:
     config = tmp_path / "kiosk.toml"
-    config.write_text('[kiosk]\nid = "borne-1"\ncode = "B7K"\ndata_dir = "/proc/nope"\n')
+    config.write_text(
+        f'{SYNC_TOML}[kiosk]\nid = "borne-1"\ncode = "B7K"\ndata_dir = "/proc/nope"\n'
+    )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     process = subprocess.Popen(
         [*KIOSK, "--config", str(config)], stderr=subprocess.PIPE, text=True, env=env

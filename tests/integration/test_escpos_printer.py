@@ -21,6 +21,7 @@ from kiosk.bootstrap import build_app
 from kiosk.catalog import BUNDLED_DIR, load_catalog
 from kiosk.config import build_config
 from kiosk.receipt import build_receipt
+from tests.support.backend_key import SYNC_TABLE
 from tests.support.escpos_server import FakeReceiptPrinter, parse_escpos
 from tests.unit.test_app import complete_perte, deposit_and_print
 
@@ -129,6 +130,7 @@ def test_the_kiosk_prints_a_sealed_dossier_and_reprints_after_paper_out(
     config = build_config(
         {
             "kiosk": {"id": "borne-1", "code": "B7K", "data_dir": str(tmp_path)},
+            "sync": SYNC_TABLE,
             "scanner": {"resolution_dpi": 150, "detect_orientation": False},
             "printer": {"backend": "escpos", "host": fake.host, "port": fake.port},
         },

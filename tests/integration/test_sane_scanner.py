@@ -23,6 +23,7 @@ from drivers.scanner.sane_scanner import SaneScanner, pick_choice, typed_error
 from kiosk.bootstrap import build_app
 from kiosk.config import build_config
 from kiosk.pieces import PageImage, UnreadableImage
+from tests.support.backend_key import SYNC_TABLE
 
 
 @pytest.fixture
@@ -180,6 +181,7 @@ def test_source_names_are_matched_loosely() -> None:
 def test_the_kiosk_scans_a_piece_through_sane(tmp_path: Path, source: str) -> None:
     raw = {
         "kiosk": {"id": "borne-1", "code": "B7K", "data_dir": str(tmp_path)},
+        "sync": SYNC_TABLE,
         "scanner": {
             "backend": "sane",
             "device": "test:1",

@@ -10,6 +10,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from tests.support import journey
+from tests.support.backend_key import opened
 from tests.support.walker import walk
 from tests.ui.conftest import Kiosk
 from ui import driving
@@ -195,10 +196,10 @@ def test_a_demarche_is_walked_to_a_sealed_dossier(
     [entry] = kiosk.app.store.outbox()
     sealed = kiosk.app.store.submission(entry.submission_id)
     assert sealed is not None and sealed.demarche_id == demarche
-    pieces = sorted(f.name for f in sealed.files if f.name != "manifest.json")
-    assert pieces == sorted(f"piece-{s}-p1.jpg" for s in expected if answers[s] is None)
-    manifest_file = next(f for f in sealed.files if f.name == "manifest.json")
-    manifest = json.loads(manifest_file.path.read_text(encoding="utf-8"))
+    pieces = sorted(f.name for f in sealed.files if f.name != "manifest.json.age")
+    assert pieces == sorted(f"piece-{s}-p1.jpg.age" for s in expected if answers[s] is None)
+    manifest_file = next(f for f in sealed.files if f.name == "manifest.json.age")
+    manifest = json.loads(opened(manifest_file.path))
     questions = [step for step in expected if answers[step] not in (None, "skip")]
     assert sorted(manifest["answers"]) == sorted(questions)
     if "dirigeants" in answers:  # the repeated group keeps every person, in order

@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from kiosk.idle import IdleMonitor
 from offline_cache import OutboxState
 from tests.support import journey
+from tests.support.backend_key import opened
 from tests.support.journey import EMAIL, NOM, walk_to_recap
 from tests.ui.conftest import Kiosk
 from ui import driving
@@ -93,14 +94,15 @@ def test_usager_files_a_demarche_end_to_end(kiosk: Kiosk, qtbot: QtBot) -> None:
     assert sealed is not None
     names = sorted(f.name for f in sealed.files)
     assert names == [
-        "manifest.json",
-        "piece-justificatif_domicile-p1.jpg",
-        "piece-piece_identite-p1.jpg",
+        "manifest.json.age",
+        "piece-justificatif_domicile-p1.jpg.age",
+        "piece-piece_identite-p1.jpg.age",
     ]
-    for stored in sealed.files:
-        assert stored.path.read_bytes()[:2] in (b"\xff\xd8", b"{\n", b'{"')
+    for stored in sealed.files:  # encrypted on disk, JPEG or JSON once opened by the backend
+        assert EMAIL.encode() not in stored.path.read_bytes()
+        assert opened(stored.path)[:2] in (b"\xff\xd8", b"{\n", b'{"')
     manifest = json.loads(
-        next(f for f in sealed.files if f.name == "manifest.json").path.read_text()
+        opened(next(f for f in sealed.files if f.name == "manifest.json.age").path)
     )
     assert manifest["answers"]["email"] == EMAIL
     assert "timbre_fiscal" in manifest["answers"]
@@ -293,10 +295,12 @@ def test_a_second_page_can_be_added_up_to_the_limit(kiosk: Kiosk) -> None:
     kiosk.driver.click("scan")
     kiosk.driver.wait_until(kiosk.driver.scanned)
     driving.click(kiosk.window, "add-page")
-    kiosk.driver.wait_until(lambda: kiosk.window.piece.page_count == 2)
+    # The page shows as soon as it arrives; the scan's end (and its message) comes just after.
+    done = "Document numérisé (2 pages). Vérifiez qu'il est lisible."
+    kiosk.driver.wait_until(lambda: done in texts(kiosk))
     session = kiosk.app.session
     assert session is not None and len(session.pages("piece_identite")) == 2
-    assert "Document numérisé (2 pages). Vérifiez qu'il est lisible." in texts(kiosk)
+    assert kiosk.window.piece.page_count == 2
     assert "add-page" not in driving.enabled_buttons(kiosk.window)  # the limit is reached
     driving.click(kiosk.window, "scan")  # "Recommencer la numérisation": back to one page
     kiosk.driver.wait_until(lambda: kiosk.window.piece.page_count == 1)

@@ -83,7 +83,7 @@ def test_the_validated_photo_is_sealed_and_on_the_receipt(kiosk: Kiosk) -> None:
     kiosk.driver.wait_until(lambda: kiosk.window.current_screen == "receipt")
     (row,) = kiosk.app.store.outbox()
     spooled = sorted(p.name for p in (kiosk.data_dir / "spool" / row.submission_id).iterdir())
-    assert "piece-photo-p1.jpg" in spooled
+    assert "piece-photo-p1.jpg.age" in spooled
     receipt = kiosk.window.receipt.ticket.accessibleDescription()
     assert "Votre photo d'identité (photo)" in receipt
 

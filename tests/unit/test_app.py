@@ -30,6 +30,7 @@ from kiosk.pdf import PdfPage, jpegs_to_pdf
 from kiosk.pieces import encode_page, rotate_page
 from kiosk.session import RECAP, Session, SessionClosed, SessionState
 from offline_cache import OutboxState, StoreError
+from tests.support.backend_key import opened
 
 DEMARCHE = "permis-perte-vol"
 NOM = "Zorglubova"
@@ -151,16 +152,16 @@ def test_a_perte_deposit_seals_once_and_prints_the_receipt(app: KioskApp, data_d
 
     spool = spool_of(data_dir, session)
     assert sorted(p.name for p in spool.iterdir()) == [
-        "manifest.json",
-        "piece-justificatif_domicile-p1.jpg",
-        "piece-piece_identite-p1.jpg",
+        "manifest.json.age",
+        "piece-justificatif_domicile-p1.jpg.age",
+        "piece-piece_identite-p1.jpg.age",
     ]
     for piece_id in PIECES:
-        jpeg = (spool / f"piece-{piece_id}-p1.jpg").read_bytes()
+        jpeg = opened(spool / f"piece-{piece_id}-p1.jpg.age")
         assert jpeg.startswith(b"\xff\xd8") and jpeg == session.pages(piece_id)[0].jpeg
     assert app.store.verify(session.id) == []
 
-    manifest = json.loads((spool / "manifest.json").read_bytes())
+    manifest = json.loads(opened(spool / "manifest.json.age"))
     assert manifest["answers"] == EXPECTED_ANSWERS
     assert manifest["demarche"] == {"id": DEMARCHE, "version": app.catalog.get(DEMARCHE).version}
     assert manifest["submission_id"] == session.id
@@ -271,7 +272,7 @@ def test_a_piece_of_a_step_that_no_longer_applies_is_neither_sealed_nor_printed(
     deposit, _printing = deposit_and_print(app, session)
     spool = spool_of(data_dir, session)
     assert not any("declaration_vol" in p.name for p in spool.iterdir())
-    manifest = json.loads((spool / "manifest.json").read_bytes())
+    manifest = json.loads(opened(spool / "manifest.json.age"))
     assert [p["id"] for p in manifest["pieces"]] == PIECES
     assert manifest["answers"]["motif"] == "perte"
     assert "déclaration de vol" not in deposit.receipt.plain_text()
@@ -399,15 +400,15 @@ def test_a_piece_can_be_sealed_as_one_pdf(pdf_app: KioskApp, data_dir: Path) -> 
     deposit, _printing = deposit_and_print(pdf_app, session)
     names = sorted(f.name for f in deposit.sealed.files)
     assert names == [
-        "manifest.json",
-        "piece-justificatif_domicile.pdf",
-        "piece-piece_identite.pdf",
+        "manifest.json.age",
+        "piece-justificatif_domicile.pdf.age",
+        "piece-piece_identite.pdf.age",
     ]
-    identity = next(f for f in deposit.sealed.files if f.name == "piece-piece_identite.pdf")
-    document = identity.path.read_bytes()
+    identity = next(f for f in deposit.sealed.files if f.name == "piece-piece_identite.pdf.age")
+    document = opened(identity.path)
     assert document.startswith(b"%PDF-1.4")
     # The scanned page is inside, byte for byte: no re-compression.
     [page] = session.pages("piece_identite")
     assert page.jpeg in document
-    manifest = json.loads(spool_of(data_dir, session).joinpath("manifest.json").read_bytes())
+    manifest = json.loads(opened(spool_of(data_dir, session) / "manifest.json.age"))
     assert {"id": "piece_identite", "files": ["piece-piece_identite.pdf"]} in manifest["pieces"]

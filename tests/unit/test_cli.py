@@ -10,6 +10,7 @@ import pytest
 from kiosk.catalog import BUNDLED_DIR
 from kiosk.cli import LaunchOptions, main_with
 from kiosk.config import Config
+from tests.support.backend_key import SYNC_TOML
 
 
 def never_started(config: Config, options: LaunchOptions) -> int:
@@ -19,7 +20,8 @@ def never_started(config: Config, options: LaunchOptions) -> int:
 def write_config(tmp_path: Path, extra: str = "") -> Path:
     path = tmp_path / "kiosk.toml"
     path.write_text(
-        f'[kiosk]\nid = "borne-1"\ncode = "B7K"\ndata_dir = "{tmp_path / "data"}"\n{extra}',
+        f'{SYNC_TOML}[kiosk]\nid = "borne-1"\ncode = "B7K"\ndata_dir = "{tmp_path / "data"}"\n'
+        f"{extra}",
         encoding="utf-8",
     )
     return path
@@ -49,7 +51,7 @@ def test_check_config_names_a_disabled_demarche_and_an_unwritable_data_dir(
     )
     config = tmp_path / "kiosk.toml"
     config.write_text(
-        f'[kiosk]\nid = "borne-1"\ncode = "B7K"\ndata_dir = "/proc/nope"\n'
+        f'{SYNC_TOML}[kiosk]\nid = "borne-1"\ncode = "B7K"\ndata_dir = "/proc/nope"\n'
         f'catalog_dir = "{catalog}"\n',
         encoding="utf-8",
     )

@@ -17,6 +17,7 @@ from kiosk.config import (
     load_config,
     reference,
 )
+from tests.support.backend_key import SYNC_TABLE, SYNC_TOML
 
 BACKEND_KEYS = [s.key for s in SCHEMA if s.key.endswith(".backend")]
 IDENTITY = {"id": "borne-33-01", "code": "B7K"}  # required outside the demo
@@ -24,6 +25,7 @@ IDENTITY = {"id": "borne-33-01", "code": "B7K"}  # required outside the demo
 
 def with_identity(raw: dict[str, Any]) -> dict[str, Any]:
     """``raw`` with the kiosk's identity added where the test does not set it."""
+    raw = {**raw, "sync": {**SYNC_TABLE, **raw.get("sync", {})}}
     kiosk = raw.get("kiosk")
     return (
         {**raw, "kiosk": {**IDENTITY, **kiosk}}
@@ -72,6 +74,7 @@ def test_a_file_with_the_identity_gives_every_other_default() -> None:
     config = build({}, "x")
     expected = {s.key: s.default for s in SCHEMA}
     expected.update({"kiosk.id": IDENTITY["id"], "kiosk.code": IDENTITY["code"]})
+    expected["sync.backend_public_key"] = SYNC_TABLE["backend_public_key"]
     assert dict(config.values) == expected
     assert config.source == "x"
     assert config.demo is False
@@ -91,6 +94,7 @@ def test_valid_values_are_kept() -> None:
     config = build_config(
         {
             "kiosk": {"id": "borne-33-01", "code": "B7K"},
+            "sync": SYNC_TABLE,
             "session": {"idle_warning_s": 120},
             "ui": {"fullscreen": False},
             "simulator": {"delay_s": 0.25, "printer_fault": "paper_out"},
@@ -264,7 +268,7 @@ def test_demo_still_rejects_a_bad_file() -> None:
 def test_load_config_reads_a_toml_file(tmp_path: Path) -> None:
     path = tmp_path / "kiosk.toml"
     path.write_text(
-        '[kiosk]\nid = "borne-1"\ncode = "K2P"\n\n[session]\nidle_warning_s = 45\n',
+        f'{SYNC_TOML}[kiosk]\nid = "borne-1"\ncode = "K2P"\n\n[session]\nidle_warning_s = 45\n',
         encoding="utf-8",
     )
     config = load_config(path)
@@ -336,3 +340,48 @@ def test_the_reference_lists_every_key_with_its_type_default_and_description() -
         if setting.check is not None:
             assert f"valeurs : {setting.check.allowed}" in text
     assert len(SCHEMA) == len({s.key for s in SCHEMA})  # no key declared twice
+
+
+# --- sync ------------------------------------------------------------------------------------
+
+
+def test_the_documented_example_is_a_valid_configuration() -> None:
+    example = Path(__file__).parents[2] / "packaging" / "kiosk.toml.example"
+    config = load_config(example)
+    assert config["sync.backend_url"].startswith("https://")
+    assert config["sync.backend_public_key"].startswith("age1")
+
+
+def test_the_backend_key_is_required_outside_the_demo() -> None:
+    with pytest.raises(ConfigError) as caught:
+        build_config({"kiosk": dict(IDENTITY)}, "kiosk.toml")
+    assert caught.value.key == "sync.backend_public_key"
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["", "age1", "AGE-SECRET-KEY-1H850HA6L8UR6R8G0ANYQ7FXZXDP03GFVJ6MP8XUVW4E6PK9KH35SA6GG3D"],
+)
+def test_a_backend_key_that_is_not_an_age_public_key_is_rejected(key: str) -> None:
+    error = config_error({"sync": {"backend_public_key": key}})
+    assert error.key == "sync.backend_public_key"
+    assert "age1" in error.reason
+
+
+@pytest.mark.parametrize(
+    ("url", "accepted"),
+    [
+        ("", True),
+        ("https://depot.prefecture.example", True),
+        ("https://depot.prefecture.example/borne/v1", True),
+        ("http://127.0.0.1:8765", True),
+        ("http://depot.prefecture.example", False),  # plain HTTP only to the local receiver
+        ("ftp://depot.prefecture.example", False),
+        ("https://depot.prefecture.example/?q=1", False),
+    ],
+)
+def test_the_backend_url_must_be_https_except_on_the_loopback(url: str, accepted: bool) -> None:
+    if accepted:
+        assert build({"sync": {"backend_url": url}})["sync.backend_url"] == url
+    else:
+        assert config_error({"sync": {"backend_url": url}}).key == "sync.backend_url"

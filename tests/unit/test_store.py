@@ -25,6 +25,7 @@ from offline_cache import (
     SubmissionToSeal,
 )
 from offline_cache import spool as spool_module
+from tests.support.backend_key import decrypt, encrypt
 
 MANIFEST: dict[str, object] = {
     "usager": {"nom": "Dupont", "prénom": "Élodie"},
@@ -59,6 +60,9 @@ def make_submission(
     )
 
 
+MEDIA_JSON = "application/json"
+
+
 def number(seq: int) -> str:
     return f"PN-01-{seq:06d}"
 
@@ -70,7 +74,7 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(data_dir: Path) -> Iterator[Store]:
-    with Store.open(data_dir, clock=lambda: FIXED_NOW) as opened:
+    with Store.open(data_dir, encrypt=encrypt, clock=lambda: FIXED_NOW) as opened:
         yield opened
 
 
@@ -99,22 +103,27 @@ def test_seal_writes_files_rows_and_an_outbox_entry(store: Store, data_dir: Path
     assert sealed.sealed_at == "2024-03-05T09:15:00.123Z"
     assert (sealed.kiosk_id, sealed.assisted) == ("borne-01", True)
     assert [f.name for f in sealed.files] == [
-        "piece-identite-p1.jpg",
-        "piece-domicile-p1.pdf",
-        "manifest.json",
+        "piece-identite-p1.jpg.age",
+        "piece-domicile-p1.pdf.age",
+        "manifest.json.age",
     ]
     manifest_bytes = json.dumps(MANIFEST, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    expected = {f.name: f.data for f in submission.files} | {"manifest.json": manifest_bytes}
+    clear = {f"{f.name}.age": f.data for f in submission.files} | {
+        "manifest.json.age": manifest_bytes
+    }
     for stored in sealed.files:
+        # Stored encrypted to the backend's key; size and SHA-256 are the stored bytes'.
         assert stored.path == directory / stored.name
-        assert stored.path.read_bytes() == expected[stored.name]
-        assert stored.size == len(expected[stored.name])
-        assert stored.sha256 == hashlib.sha256(expected[stored.name]).hexdigest()
-    manifest_file = directory / "manifest.json"
-    assert manifest_file.read_bytes().startswith(b'{"a": [1, 2], "demarche"')
-    assert "Élodie" in manifest_file.read_text(encoding="utf-8")
-    assert sealed.files[2].media_type == "application/json"
-    assert sorted(p.name for p in directory.iterdir()) == sorted(expected)
+        on_disk = stored.path.read_bytes()
+        assert on_disk.startswith(b"age-encryption.org/v1\n")
+        assert decrypt(on_disk) == clear[stored.name]
+        assert stored.size == len(on_disk)
+        assert stored.sha256 == hashlib.sha256(on_disk).hexdigest()
+    manifest_file = directory / "manifest.json.age"
+    assert b"lodie" not in manifest_file.read_bytes()  # the answers are not in clear
+    assert decrypt(manifest_file.read_bytes()).startswith(b'{"a": [1, 2], "demarche"')
+    assert [f.media_type for f in sealed.files] == ["image/jpeg", "application/pdf", MEDIA_JSON]
+    assert sorted(p.name for p in directory.iterdir()) == sorted(clear)
 
     [entry] = store.outbox()
     assert entry.submission_id == submission.submission_id
@@ -128,9 +137,9 @@ def test_seal_writes_files_rows_and_an_outbox_entry(store: Store, data_dir: Path
 
 
 def test_sealed_submission_survives_reopening(data_dir: Path) -> None:
-    with Store.open(data_dir) as first:
+    with Store.open(data_dir, encrypt=encrypt) as first:
         sealed = first.seal(make_submission(), number)
-    with Store.open(data_dir) as second:
+    with Store.open(data_dir, encrypt=encrypt) as second:
         assert second.submission(sealed.submission_id) == sealed
         assert [e.submission_id for e in second.outbox()] == [sealed.submission_id]
     assert sealed.sealed_at.endswith("Z")
@@ -144,10 +153,10 @@ def test_sequence_increments_per_kiosk_and_feeds_the_number_function(data_dir: P
         seen.append(seq)
         return f"N-{seq}"
 
-    with Store.open(data_dir) as store:
+    with Store.open(data_dir, encrypt=encrypt) as store:
         numbers = [store.seal(make_submission(), recording).dossier_number for _ in range(3)]
         other = store.seal(make_submission(kiosk_id="borne-02"), lambda s: f"B2-{s}")
-    with Store.open(data_dir) as store:
+    with Store.open(data_dir, encrypt=encrypt) as store:
         after_reopen = store.seal(make_submission(), recording)
         order = [e.dossier_number for e in store.outbox()]
 
@@ -213,12 +222,12 @@ def test_an_already_used_dossier_number_leaves_nothing(store: Store, data_dir: P
 
 
 def test_a_reset_counter_skips_the_numbers_already_used(data_dir: Path) -> None:
-    with Store.open(data_dir) as store:
+    with Store.open(data_dir, encrypt=encrypt) as store:
         first = store.seal(make_submission(), number, sequence_name="dossier:ABC")
         second = store.seal(make_submission(), number, sequence_name="dossier:ABC")
     with sqlite3.connect(data_dir / "kiosk.sqlite3") as conn:  # e.g. a store restored from a copy
         conn.execute("UPDATE counters SET value = 0 WHERE name = 'dossier:ABC'")
-    with Store.open(data_dir) as store:
+    with Store.open(data_dir, encrypt=encrypt) as store:
         third = store.seal(make_submission(), number, sequence_name="dossier:ABC")
     assert (first.sequence, second.sequence, third.sequence) == (1, 2, 3)
     assert len({first.dossier_number, second.dossier_number, third.dossier_number}) == 3
@@ -307,7 +316,7 @@ def test_sealing_from_another_thread(store: Store) -> None:
 def test_reopening_after_a_crash_removes_leftovers_and_keeps_sealed_dossiers(
     data_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with Store.open(data_dir) as store:
+    with Store.open(data_dir, encrypt=encrypt) as store:
         kept = store.seal(make_submission(), number)
     spool = data_dir / "spool"
     staging_id, orphan_id = str(uuid.uuid4()), str(uuid.uuid4())
@@ -317,7 +326,10 @@ def test_reopening_after_a_crash_removes_leftovers_and_keeps_sealed_dossiers(
     (spool / orphan_id / "manifest.json").write_text('{"nom": "Dupont"}')
     (spool / ".staging-Jean Dupont").mkdir()
 
-    with caplog.at_level(logging.INFO, logger="offline_cache"), Store.open(data_dir) as store:
+    with (
+        caplog.at_level(logging.INFO, logger="offline_cache"),
+        Store.open(data_dir, encrypt=encrypt) as store,
+    ):
         assert spool_entries(data_dir) == [kept.submission_id]
         assert store.submission(kept.submission_id) == kept
         assert store.verify(kept.submission_id) == []
@@ -332,11 +344,14 @@ def test_reopening_after_a_crash_removes_leftovers_and_keeps_sealed_dossiers(
 def test_a_row_without_files_is_kept_and_reported(
     data_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with Store.open(data_dir) as store:
+    with Store.open(data_dir, encrypt=encrypt) as store:
         sealed = store.seal(make_submission(), number)
     spool_module.remove(data_dir / "spool" / sealed.submission_id)
 
-    with caplog.at_level(logging.INFO, logger="offline_cache"), Store.open(data_dir) as store:
+    with (
+        caplog.at_level(logging.INFO, logger="offline_cache"),
+        Store.open(data_dir, encrypt=encrypt) as store,
+    ):
         assert store.submission(sealed.submission_id) == sealed
         assert store.verify(sealed.submission_id) == [
             f"{sealed.submission_id}: spool directory is missing"
@@ -350,18 +365,20 @@ def test_a_row_without_files_is_kept_and_reported(
 def test_verify_reports_tampered_missing_and_extra_files(store: Store) -> None:
     sealed = store.seal(make_submission(), number)
     jpeg, pdf, manifest = sealed.files
-    jpeg.path.write_bytes(b"\xff\xd8jpeg page X")  # same size, other content
+    tampered = bytearray(jpeg.path.read_bytes())
+    tampered[-1] ^= 0xFF  # same size, other content
+    jpeg.path.write_bytes(bytes(tampered))
     pdf.path.unlink()
     (manifest.path.parent / "intrus.txt").write_bytes(b"?")
     sid = sealed.submission_id
 
     assert store.verify(sid) == [
-        f"{sid}/piece-identite-p1.jpg: sha256 does not match the sealed value",
-        f"{sid}/piece-domicile-p1.pdf: file is missing",
+        f"{sid}/piece-identite-p1.jpg.age: sha256 does not match the sealed value",
+        f"{sid}/piece-domicile-p1.pdf.age: file is missing",
         f"{sid}/intrus.txt: unexpected file",
     ]
     manifest.path.write_bytes(b"{}")
-    assert f"{sid}/manifest.json: size is 2, sealed {manifest.size}" in store.verify(sid)
+    assert f"{sid}/manifest.json.age: size is 2, sealed {manifest.size}" in store.verify(sid)
     assert store.submission(sid) == sealed  # problems never delete the row
     assert store.verify(str(uuid.uuid4())).pop().endswith("no such sealed submission")
 
@@ -379,7 +396,7 @@ def test_spool_files_are_private(store: Store, data_dir: Path) -> None:
     assert mode(data_dir / "kiosk.sqlite3-wal") == 0o600
     sealed.files[0].path.chmod(0o644)
     assert store.verify(sealed.submission_id) == [
-        f"{sealed.submission_id}/piece-identite-p1.jpg: file mode is not 0600"
+        f"{sealed.submission_id}/piece-identite-p1.jpg.age: file mode is not 0600"
     ]
 
 
@@ -390,13 +407,13 @@ def test_a_corrupt_database_file_raises_a_clear_store_error(data_dir: Path) -> N
     data_dir.mkdir()
     (data_dir / "kiosk.sqlite3").write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError) as caught:
-        Store.open(data_dir)
+        Store.open(data_dir, encrypt=encrypt)
     assert caught.value.code == "corrupt"
     assert "not a SQLite database" in str(caught.value)
 
 
 def test_a_closed_store_refuses_calls(data_dir: Path) -> None:
-    store = Store.open(data_dir)
+    store = Store.open(data_dir, encrypt=encrypt)
     store.close()
     store.close()  # idempotent
     calls: list[Callable[[], object]] = [

@@ -14,6 +14,7 @@ import pytest
 import offline_cache
 from offline_cache import FileToSeal, OutboxState, Store, StoreError, SubmissionToSeal
 from offline_cache.migrations import MIGRATIONS, SCHEMA_VERSION, migrate, split_statements
+from tests.support.backend_key import encrypt
 
 FIXTURES = Path(__file__).parent / "fixtures" / "store"
 FIXTURE_ID = "7a0c1b9e-3f5d-4c2a-9e8b-1d2c3b4a5f60"
@@ -54,7 +55,7 @@ def submission() -> SubmissionToSeal:
 def test_a_new_store_is_in_wal_mode_with_full_sync_and_the_current_version(
     tmp_path: Path,
 ) -> None:
-    with Store.open(tmp_path) as store:
+    with Store.open(tmp_path, encrypt=encrypt) as store:
         conn = store._connection()
         assert scalar(conn, "PRAGMA synchronous") == 2  # FULL
         assert scalar(conn, "PRAGMA foreign_keys") == 1
@@ -75,14 +76,21 @@ def test_an_empty_v0_file_is_migrated_and_a_second_open_changes_nothing(
 ) -> None:
     db = tmp_path / "kiosk.sqlite3"
     db.write_bytes(b"")
-    with caplog.at_level(logging.INFO, logger="offline_cache"), Store.open(tmp_path) as store:
+    with (
+        caplog.at_level(logging.INFO, logger="offline_cache"),
+        Store.open(tmp_path, encrypt=encrypt) as store,
+    ):
         assert store.schema_version() == SCHEMA_VERSION
         sealed = store.seal(submission(), lambda seq: f"N{seq}")
-    assert f"store schema migrated from version 0 to {SCHEMA_VERSION}" in caplog.text
+    assert "store schema migrated from version 0 to 1" in caplog.text
+    assert f"store schema migrated from version 1 to {SCHEMA_VERSION}" in caplog.text
     before = schema(db)
     caplog.clear()
 
-    with caplog.at_level(logging.INFO, logger="offline_cache"), Store.open(tmp_path) as store:
+    with (
+        caplog.at_level(logging.INFO, logger="offline_cache"),
+        Store.open(tmp_path, encrypt=encrypt) as store,
+    ):
         assert store.schema_version() == SCHEMA_VERSION
         assert store.submission(sealed.submission_id) == sealed
     assert "migrated" not in caplog.text
@@ -100,7 +108,7 @@ def test_the_v1_fixture_is_migrated_without_losing_data(tmp_path: Path) -> None:
         (directory / name).write_bytes(data)
         (directory / name).chmod(0o600)
 
-    with Store.open(tmp_path) as store:
+    with Store.open(tmp_path, encrypt=encrypt) as store:
         assert store.schema_version() == SCHEMA_VERSION
         old = store.submission(FIXTURE_ID)
         assert old is not None
@@ -141,7 +149,7 @@ def test_a_failing_migration_leaves_the_previous_version(tmp_path: Path) -> None
 
 
 def test_a_database_from_the_future_is_refused_untouched(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "a") as store:
+    with Store.open(tmp_path / "a", encrypt=encrypt) as store:
         store.seal(submission(), lambda seq: f"N{seq}")
     db = tmp_path / "a" / "kiosk.sqlite3"
     conn = raw(db)
@@ -149,7 +157,7 @@ def test_a_database_from_the_future_is_refused_untouched(tmp_path: Path) -> None
     conn.close()
 
     with pytest.raises(StoreError) as caught:
-        Store.open(tmp_path / "a")
+        Store.open(tmp_path / "a", encrypt=encrypt)
     assert caught.value.code == "newer_schema"
     assert f"version {SCHEMA_VERSION + 1}, newer than this software" in str(caught.value)
     conn = raw(db)
@@ -163,7 +171,7 @@ def test_a_database_from_the_future_is_refused_untouched(tmp_path: Path) -> None
     conn.execute("PRAGMA user_version = 99")
     conn.close()
     with pytest.raises(StoreError, match="version 99"):
-        Store.open(fresh.parent)
+        Store.open(fresh.parent, encrypt=encrypt)
     conn = raw(fresh)
     assert scalar(conn, "PRAGMA journal_mode") == "delete"  # not even switched to WAL
     assert scalar(conn, "SELECT count(*) FROM sqlite_master") == 0
@@ -174,7 +182,7 @@ def test_a_database_from_the_future_is_refused_untouched(tmp_path: Path) -> None
 
 
 def test_outbox_states_in_the_database_match_the_enum(tmp_path: Path) -> None:
-    Store.open(tmp_path).close()
+    Store.open(tmp_path, encrypt=encrypt).close()
     conn = raw(tmp_path / "kiosk.sqlite3")
     conn.execute("PRAGMA foreign_keys = ON")
     states = {r[0] for r in conn.execute("SELECT state FROM outbox_states")}
@@ -192,7 +200,7 @@ def test_outbox_states_in_the_database_match_the_enum(tmp_path: Path) -> None:
 
 
 def test_sealed_rows_cannot_be_updated(tmp_path: Path) -> None:
-    with Store.open(tmp_path) as store:
+    with Store.open(tmp_path, encrypt=encrypt) as store:
         sealed = store.seal(submission(), lambda seq: f"N{seq}")
     conn = raw(tmp_path / "kiosk.sqlite3")
     with pytest.raises(sqlite3.IntegrityError, match="immutable"):
@@ -200,7 +208,7 @@ def test_sealed_rows_cannot_be_updated(tmp_path: Path) -> None:
     with pytest.raises(sqlite3.IntegrityError, match="immutable"):
         conn.execute("UPDATE submission_files SET sha256 = ?", ("0" * 64,))
     conn.close()
-    with Store.open(tmp_path) as store:
+    with Store.open(tmp_path, encrypt=encrypt) as store:
         assert store.submission(sealed.submission_id) == sealed
 
 
@@ -216,7 +224,7 @@ def test_split_statements_keeps_trigger_bodies_and_literals_whole() -> None:
     assert len(split_statements(MIGRATIONS[0])) == 9  # 5 tables, 1 insert, 1 index, 2 triggers
 
 
-def test_offline_cache_imports_only_the_standard_library() -> None:
+def test_offline_cache_imports_only_the_standard_library_and_age() -> None:
     package = Path(offline_cache.__file__).parent
     imported: set[str] = set()
     for module in package.glob("*.py"):
@@ -226,5 +234,6 @@ def test_offline_cache_imports_only_the_standard_library() -> None:
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 imported.add(node.module.split(".")[0])
     assert "sqlite3" in imported  # the walk really saw the imports
-    foreign = imported - set(sys.stdlib_module_names) - {"offline_cache", "__future__"}
+    known = {"offline_cache", "__future__", "pyrage"}  # pyrage: the encryption (DESIGN: crypto)
+    foreign = imported - set(sys.stdlib_module_names) - known
     assert foreign == set()

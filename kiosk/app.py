@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from kiosk.camera_capture import DocumentCamera, PreviewSink
     from kiosk.page_processing import Orienter
     from kiosk.portrait_capture import LiveView, Portrait, PortraitCamera
+    from kiosk.sync.worker import SyncWorker
 from kiosk.session import Session, SessionState
 from offline_cache import FileToSeal, SealedSubmission, Store, SubmissionToSeal
 
@@ -76,6 +77,8 @@ class KioskApp:
             config["session.idle_warning_s"], config["session.idle_countdown_s"]
         )
         self._listeners: list[SessionListener] = []
+        # Set by the bootstrap: told to look at the queue as soon as a dossier is sealed.
+        self.sync: SyncWorker | None = None
 
     def subscribe(self, listener: SessionListener) -> None:
         self._listeners.append(listener)
@@ -288,18 +291,21 @@ class KioskApp:
             f"dossier_sequence:{code}",
         )
 
-        def failed(done: Future[SealedSubmission]) -> None:
+        def settled(done: Future[SealedSubmission]) -> None:
             error = done.exception()
-            if error is not None:
-                log_event(
-                    LOG,
-                    "session.seal_failed",
-                    logging.ERROR,
-                    session_id=session.id,
-                    error_type=type(error).__name__,
-                )
+            if error is None:
+                if self.sync is not None:
+                    self.sync.wake()  # off to the backend now, if the network allows
+                return
+            log_event(
+                LOG,
+                "session.seal_failed",
+                logging.ERROR,
+                session_id=session.id,
+                error_type=type(error).__name__,
+            )
 
-        sealing.add_done_callback(failed)
+        sealing.add_done_callback(settled)
         return sealing
 
     def record_sealed(self, session: Session, sealed: SealedSubmission) -> Deposit:

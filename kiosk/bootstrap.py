@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kiosk.app import KioskApp
 from kiosk.catalog import Catalog, catalog_dir, load_catalog
 from kiosk.config import Config
 from kiosk.devices import build_devices
+from kiosk.sync.worker import SyncSettings, SyncWorker
 from offline_cache import Store, StoreError
 from offline_cache.encryption import encryptor
+from offline_cache.outbox import Outbox
+
+if TYPE_CHECKING:
+    from kiosk.receiver import Receiver
 
 
 def build_app(
@@ -24,4 +31,23 @@ def build_app(
             code="io_error",
         ) from exc
     store = Store.open(config.data_dir, encrypt=encryptor(config["sync.backend_public_key"]))
-    return KioskApp(config, catalog, store, build_devices(config, synchronous=synchronous_devices))
+    app = KioskApp(config, catalog, store, build_devices(config, synchronous=synchronous_devices))
+    # Built here, started by the caller that owns the process (the screen, or the tests).
+    app.sync = SyncWorker(Outbox(store), SyncSettings.from_config(config))
+    return app
+
+
+def start_demo_backend(config: Config) -> tuple[Config, Receiver]:
+    """The demo's own backend: the reference receiver on 127.0.0.1, in this process, with a
+    token of this run in a process-only keyring. Its data goes with the demo's directory."""
+    import secrets
+    from dataclasses import replace
+
+    from kiosk.credentials import use_demo_token
+    from kiosk.receiver import Receiver
+
+    token = secrets.token_urlsafe(24)
+    receiver = Receiver(config.data_dir / "demo-backend", token).start()
+    use_demo_token(token)
+    values = {**config.values, "sync.backend_url": receiver.url}
+    return replace(config, values=values), receiver

@@ -28,6 +28,7 @@ class LaunchOptions:
 
 
 StartUi = Callable[[Config, LaunchOptions], int]
+_SUBCOMMANDS = ("sync", "receiver")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,9 +63,11 @@ def _parser() -> argparse.ArgumentParser:
         "command",
         nargs="?",
         default="run",
-        choices=("run", "check-config", "config-reference", "catalog"),
+        choices=("run", "check-config", "config-reference", "catalog", "sync", "receiver"),
         help="run (défaut) ; check-config : valider la configuration ; config-reference : "
-        "lister toutes les clés ; catalog check [DOSSIER] : valider des fichiers de démarches",
+        "lister toutes les clés ; catalog check [DOSSIER] : valider des fichiers de démarches ; "
+        "sync --once | --status | --state NUMÉRO : la file d'envoi ; receiver --port P "
+        "--data DOSSIER : le récepteur de référence (tests, démo)",
     )
     parser.add_argument("arguments", nargs="*", help=argparse.SUPPRESS)
     return parser
@@ -87,7 +90,16 @@ def main_with(start_ui: StartUi, argv: list[str] | None = None) -> int:
 
 
 def _main(start_ui: StartUi, argv: list[str] | None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    # Sub-commands with options of their own ("sync --state NUMÉRO") get everything after
+    # their name; the kiosk's own options (--config) come before it.
+    split = next((i for i, word in enumerate(argv) if word in _SUBCOMMANDS), len(argv))
+    own, extra = argv[: split + 1], argv[split + 1 :]
+    args = _parser().parse_args(own)
+    if args.command == "receiver":
+        from kiosk.receiver.__main__ import main as receiver_main
+
+        return receiver_main(extra)
     if args.command == "config-reference":
         print(reference())
         return 0
@@ -103,6 +115,11 @@ def _main(start_ui: StartUi, argv: list[str] | None) -> int:
         return 2
     if args.command == "check-config":
         return check_config(config)
+    if args.command == "sync":
+        from kiosk.sync.cli import sync_command
+
+        configure(config["kiosk.log_level"], args.log_file)
+        return sync_command(config, extra)
     if args.control_socket and not config.demo:
         print("--control-socket n'est accepté qu'avec --demo.", file=sys.stderr)
         return 2

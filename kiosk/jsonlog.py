@@ -45,6 +45,8 @@ ALLOWED_FIELDS = frozenset(
         "demo",
         "error_type",
         "path",
+        "attempts",
+        "delay_s",
     }
 )
 

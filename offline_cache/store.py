@@ -453,6 +453,13 @@ class Store:
         conn.execute("BEGIN IMMEDIATE")  # no seal can be in progress anywhere meanwhile
         try:
             known = {row[0] for row in conn.execute("SELECT submission_id FROM submissions")}
+            # Purged dossiers keep their rows (for the médiateur's queries), not their files.
+            purged = {
+                row[0]
+                for row in conn.execute(
+                    "SELECT submission_id FROM outbox WHERE state = ?", (OutboxState.PURGED.value,)
+                )
+            }
             staging: list[str] = []
             orphans: list[str] = []
             present: set[str] = set()
@@ -482,7 +489,7 @@ class Store:
             )
         if unexpected:
             logger.warning("recovery: %d unexpected entrie(s) left in the spool", unexpected)
-        if missing := sorted(known - present):
+        if missing := sorted(known - purged - present):
             logger.error(
                 "%d sealed submission(s) have no spool directory: %s", len(missing), missing
             )

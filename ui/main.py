@@ -139,13 +139,22 @@ def run_ui(
         from offline_cache import StoreError
 
         try:
-            app = build_app(config, catalog)
+            app_config = config
+            if config.demo and not config["sync.backend_url"]:
+                from kiosk.bootstrap import start_demo_backend
+
+                app_config, receiver = start_demo_backend(config)
+                closers.append(receiver.stop)
+            app = build_app(app_config, catalog)
         except Exception as exc:
             code = exc.code if isinstance(exc, StoreError) else type(exc).__name__
             LOG.error("kiosk assembly failed", exc_info=exc)
             log_event(LOG, "kiosk.out_of_service", logging.ERROR, code=code)
             window.out_of_service()
             return
+        if app.sync is not None:
+            app.sync.start()
+            closers.insert(0, app.sync.stop)  # first: it uses the store, which closes last
         closers.extend((app.devices.shutdown, app.store.close))
         window.attach(app)
         log_event(LOG, "kiosk.ready", duration_ms=since_start())

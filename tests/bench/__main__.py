@@ -20,6 +20,7 @@ BENCHES = (
     "portrait",
     "photo_preview",
     "receipt",
+    "sync",
 )
 
 

@@ -9,6 +9,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -21,7 +22,7 @@ from drivers.errors import PaperOut
 from drivers.scanner.interface import ScanSettings, ScanSource
 from drivers.scanner.simulated import SimulatedScanner
 from kiosk.app import Deposit, KioskApp, PrintOutcome
-from kiosk.bootstrap import build_app
+from kiosk.bootstrap import build_app, start_demo_backend
 from kiosk.config import build_config
 from kiosk.demarche import PieceStep
 from kiosk.dossier_number import is_valid
@@ -412,3 +413,32 @@ def test_a_piece_can_be_sealed_as_one_pdf(pdf_app: KioskApp, data_dir: Path) -> 
     assert page.jpeg in document
     manifest = json.loads(opened(spool_of(data_dir, session) / "manifest.json.age"))
     assert {"id": "piece_identite", "files": ["piece-piece_identite.pdf"]} in manifest["pieces"]
+
+
+# --- on to the backend ----------------------------------------------------------------------
+
+
+def test_a_sealed_dossier_goes_to_the_demo_backend_as_soon_as_it_is_sealed(
+    data_dir: Path,
+) -> None:
+    config = build_config({}, "t", demo=True, demo_data_dir=data_dir)
+    config, receiver = start_demo_backend(config)
+    kiosk = build_app(config, synchronous_devices=True)
+    assert kiosk.sync is not None
+    kiosk.sync.start()
+    try:
+        session = complete_perte(kiosk)
+        sealed = kiosk.seal(session).result()  # the seal wakes the worker: no waiting a minute
+        deadline = time.monotonic() + 20
+        while not receiver.submissions():
+            assert time.monotonic() < deadline, "the dossier did not reach the backend"
+            time.sleep(0.05)
+        [arrived] = receiver.submissions()
+        assert arrived["submission_id"] == sealed.submission_id
+        assert arrived["dossier_number"] == sealed.dossier_number
+    finally:
+        kiosk.sync.stop()
+        kiosk.end_session("test")
+        kiosk.devices.shutdown()
+        kiosk.store.close()
+        receiver.stop()

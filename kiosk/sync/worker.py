@@ -1,0 +1,352 @@
+"""The sync worker: drains the outbox to the backend, on its own thread or once (CLI).
+
+Decisions, per outcome (``kiosk.sync.errors``):
+
+* the backend not reached (no network, a captive portal): the whole queue waits; the backend
+  is probed every ``sync.probe_interval_s`` and the queue retried at once when it answers;
+* a dossier refused for now (5xx, 429, a damaged chunk): that dossier waits a backoff with full
+  jitter, ``random(0, min(cap, base·2ⁿ))``, at least the backend's Retry-After; the others go on;
+* 401/403: the whole queue pauses (every dossier would be refused alike) and is retried at the
+  cap interval, or at once when woken (new credentials);
+* a dossier refused for good (400, 413, 415, 422): it is quarantined, kept, shown to the
+  médiateur, and the rest of the queue goes on;
+* acknowledged dossiers are purged after ``sync.retention_days``; one still not acknowledged
+  after ``sync.stuck_alert_min`` is reported to the médiateur (listeners and the journal).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from kiosk.jsonlog import log_event
+from kiosk.sync.client import BackendClient, Receipt
+from kiosk.sync.errors import (
+    BackendUnreachable,
+    OffsetMismatch,
+    Rejected,
+    RetryLater,
+    SyncError,
+    Unauthorized,
+    UploadGone,
+)
+from kiosk.sync.sender import send
+from offline_cache.errors import StoreError
+from offline_cache.models import OutboxEntry, OutboxState
+from offline_cache.outbox import Outbox, iso
+
+LOG = logging.getLogger("kiosk.sync")
+IDLE_CHECK_S = 60.0  # purge and stuck checks run at least this often, network or not
+MAX_RETRY_AFTER_S = 24 * 3600.0  # a Retry-After beyond a day is a backend's mistake
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    backend_url: str
+    chunk_size: int
+    timeout_s: float
+    retry_base_s: float
+    retry_cap_s: float
+    probe_interval_s: float
+    stuck_after: timedelta
+    retention: timedelta
+
+    @classmethod
+    def from_config(cls, config: Any) -> SyncSettings:
+        return cls(
+            backend_url=config["sync.backend_url"],
+            chunk_size=config["sync.chunk_mb"] * 1024 * 1024,
+            timeout_s=float(config["sync.timeout_s"]),
+            retry_base_s=float(config["sync.retry_base_s"]),
+            retry_cap_s=float(config["sync.retry_cap_s"]),
+            probe_interval_s=float(config["sync.probe_interval_s"]),
+            stuck_after=timedelta(minutes=config["sync.stuck_alert_min"]),
+            retention=timedelta(days=config["sync.retention_days"]),
+        )
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the médiateur and ``kiosk sync --status`` see."""
+
+    link: str  # "not_configured", "not_enrolled", "unknown", "online", "offline", "paused"
+    detail: str
+    counts: dict[OutboxState, int]
+    stuck: tuple[OutboxEntry, ...]
+    last_contact_at: str | None
+
+
+@dataclass
+class CycleReport:
+    """What one pass over the queue did (ids only)."""
+
+    reached: bool = False
+    sent: list[str] = field(default_factory=list)
+    retried: list[str] = field(default_factory=list)
+    quarantined: list[str] = field(default_factory=list)
+    purged: list[str] = field(default_factory=list)
+    paused: bool = False
+
+
+Clock = Callable[[], datetime]
+StuckListener = Callable[[list[OutboxEntry]], None]
+
+
+def _keyring_token() -> str | None:
+    from kiosk.credentials import backend_token  # keyring loads its backends: only when used
+
+    return backend_token()
+
+
+class SyncWorker:
+    def __init__(
+        self,
+        outbox: Outbox,
+        settings: SyncSettings,
+        *,
+        token: Callable[[], str | None] | None = None,
+        clock: Clock = lambda: datetime.now(UTC),
+        rng: random.Random | None = None,
+    ) -> None:
+        self.outbox = outbox
+        self.settings = settings
+        self._token = token or _keyring_token
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._client: BackendClient | None = None
+        self._client_token: str | None = None
+        self._link = "unknown"
+        self._detail = ""
+        self._last_contact: datetime | None = None
+        self._stuck_ids: set[str] = set()
+        self._listeners: list[StuckListener] = []
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._cycle_lock = threading.Lock()  # one pass at a time (thread, CLI, médiateur)
+
+    # -- the thread ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="sync", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop after the request in flight (its timeout bounds the wait)."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self._client is not None:
+            self._client.close()
+
+    def wake(self) -> None:
+        """Look at the queue now: a dossier was sealed, or the credentials changed."""
+        self._wake.set()
+
+    def add_stuck_listener(self, listener: StuckListener) -> None:
+        self._listeners.append(listener)
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self.run_once()
+            except Exception as exc:  # a bug must not stop the deliveries for good
+                LOG.error("sync pass failed", exc_info=exc)
+                log_event(LOG, "sync.failed", logging.ERROR, error_type=type(exc).__name__)
+            self._wake.wait(self._next_wait())
+            self._wake.clear()
+
+    def _next_wait(self) -> float:
+        if self._link in ("offline", "unknown"):
+            return self.settings.probe_interval_s
+        if self._link == "paused":
+            return self.settings.retry_cap_s
+        wait = IDLE_CHECK_S
+        due = self.outbox.next_attempt_at()
+        if due is not None:
+            wait = min(wait, (due - self._clock()).total_seconds())
+        return max(0.05, wait)
+
+    # -- one pass ------------------------------------------------------------------------
+
+    def run_once(self) -> CycleReport:
+        """Purge, then send every dossier that is due; returns what was done."""
+        with self._cycle_lock:
+            report = CycleReport()
+            now = self._clock()
+            report.purged = self.outbox.purge_due(now, self.settings.retention)
+            for sid in report.purged:
+                log_event(LOG, "sync.purged", submission_id=sid)
+            pending = self.outbox.due(now)
+            if pending or self._link in ("offline", "paused", "unknown"):
+                client = self._connect()
+                if client is not None and self._reach(client, report):
+                    self._drain(client, report)
+            self._check_stuck(self._clock())
+            return report
+
+    def _connect(self) -> BackendClient | None:
+        if not self.settings.backend_url:
+            self._set_link("not_configured", "sync.backend_url is empty")
+            return None
+        token = self._token()
+        if not token:
+            self._set_link("not_enrolled", "no backend credentials in the keyring")
+            return None
+        if self._client is None or token != self._client_token:
+            if self._client is not None:
+                self._client.close()
+            self._client = BackendClient(self.settings.backend_url, token, self.settings.timeout_s)
+            self._client_token = token
+        return self._client
+
+    def _reach(self, client: BackendClient, report: CycleReport) -> bool:
+        """The capability check: is it the backend that answers, and does it accept us?"""
+        now = self._clock()
+        try:
+            client.capabilities()
+        except Unauthorized as exc:
+            self.outbox.pause_queue(str(exc), now)
+            self._set_link("paused", str(exc))
+            report.paused = True
+            return False
+        except SyncError as exc:
+            self._set_link("offline", str(exc))
+            return False
+        report.reached = True
+        self._last_contact = now
+        if self.outbox.pause() is not None:
+            self.outbox.resume_queue()
+            log_event(LOG, "sync.resumed")
+        if self._link in ("offline", "paused"):
+            log_event(LOG, "sync.online", count=self.outbox.retry_now(now))
+        self._set_link("online", "")
+        return True
+
+    def _drain(self, client: BackendClient, report: CycleReport) -> None:
+        for sid in self.outbox.due(self._clock()):
+            if self._stopping.is_set():
+                return
+            try:
+                receipt = send(client, self.outbox, sid, self.settings.chunk_size, self._clock)
+            except Unauthorized as exc:
+                self.outbox.pause_queue(str(exc), self._clock())
+                self._set_link("paused", str(exc))
+                report.paused = True
+                return
+            except Rejected as exc:
+                self.outbox.quarantine(sid, str(exc), self._clock())
+                log_event(
+                    LOG, "sync.quarantined", logging.WARNING, submission_id=sid, reason=str(exc)
+                )
+                report.quarantined.append(sid)
+            except BackendUnreachable as exc:
+                self._retry_later(sid, exc, report)
+                if not self._reach(client, report):
+                    return  # the network went: the queue waits for it
+            except (RetryLater, OffsetMismatch, UploadGone) as exc:
+                self._retry_later(sid, exc, report)
+            except StoreError as exc:  # the disk, not the backend: logged, tried again later
+                LOG.error("outbox store error for %s", sid, exc_info=exc)
+                self._retry_later(sid, exc, report)
+            except Exception as exc:  # a bug: this dossier waits, the others go on
+                LOG.error("sending %s failed", sid, exc_info=exc)
+                self._retry_later(sid, exc, report)
+            else:
+                self._last_contact = self._clock()
+                report.sent.append(sid)
+                log_event(
+                    LOG,
+                    "sync.acknowledged",
+                    submission_id=sid,
+                    state=receipt.state,
+                    valid=not receipt.replayed,
+                )
+
+    def backoff_s(self, attempts: int, retry_after: float | None) -> float:
+        """Full jitter: uniform in [0, min(cap, base·2^attempts)], never below Retry-After."""
+        ceiling = min(
+            self.settings.retry_cap_s, self.settings.retry_base_s * 2 ** min(attempts, 30)
+        )
+        delay = self._rng.uniform(0.0, ceiling)
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, MAX_RETRY_AFTER_S))
+        return delay
+
+    def _retry_later(self, sid: str, error: Exception, report: CycleReport) -> None:
+        now = self._clock()
+        entry = self.outbox.entry(sid)
+        attempts = entry.attempts if entry is not None else 0
+        retry_after = error.retry_after if isinstance(error, RetryLater) else None
+        delay = self.backoff_s(attempts, retry_after)
+        reason = str(error) if isinstance(error, SyncError) else type(error).__name__
+        try:
+            self.outbox.retry_later(sid, reason, now + timedelta(seconds=delay), now)
+        except StoreError as exc:
+            LOG.error("cannot reschedule %s", sid, exc_info=exc)
+        report.retried.append(sid)
+        log_event(
+            LOG,
+            "sync.retry",
+            logging.WARNING,
+            submission_id=sid,
+            reason=reason,
+            attempts=attempts + 1,
+            delay_s=round(delay, 1),
+        )
+
+    # -- what the médiateur sees ---------------------------------------------------------
+
+    def _set_link(self, link: str, detail: str) -> None:
+        if link != self._link:
+            log_event(LOG, "sync.link", state=link, reason=detail)
+        self._link, self._detail = link, detail
+
+    def _check_stuck(self, now: datetime) -> None:
+        stuck = self.outbox.stuck(now, self.settings.stuck_after)
+        new = [e for e in stuck if e.submission_id not in self._stuck_ids]
+        self._stuck_ids = {e.submission_id for e in stuck}
+        if not new:
+            return
+        for entry in new:
+            log_event(
+                LOG,
+                "sync.stuck",
+                logging.WARNING,
+                submission_id=entry.submission_id,
+                dossier_number=entry.dossier_number,
+                state=entry.state.value,
+                reason=entry.last_error or "",
+            )
+        for listener in self._listeners:
+            try:
+                listener(stuck)
+            except Exception as exc:
+                LOG.error("stuck listener failed", exc_info=exc)
+
+    def status(self) -> SyncStatus:
+        pause = self.outbox.pause()
+        link, detail = self._link, self._detail
+        if pause is not None:
+            link, detail = "paused", pause.reason
+        return SyncStatus(
+            link=link,
+            detail=detail,
+            counts=self.outbox.counts(),
+            stuck=tuple(self.outbox.stuck(self._clock(), self.settings.stuck_after)),
+            last_contact_at=None if self._last_contact is None else iso(self._last_contact),
+        )
+
+    def remote_state(self, submission_id: str) -> Receipt | None:
+        """Ask the backend where a dossier stands (the médiateur's question)."""
+        client = self._connect()
+        if client is None:
+            raise BackendUnreachable(self._detail)
+        return client.state(submission_id)

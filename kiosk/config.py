@@ -308,6 +308,13 @@ SCHEMA: tuple[Setting, ...] = (
         _range(1, 64),
     ),
     Setting(
+        "sync.parallel_uploads",
+        int,
+        2,
+        "Dossiers envoyés en même temps, chacun sur sa connexion.",
+        _range(1, 8),
+    ),
+    Setting(
         "sync.timeout_s",
         int,
         30,

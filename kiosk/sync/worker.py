@@ -19,7 +19,9 @@ from __future__ import annotations
 import logging
 import random
 import threading
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,12 +30,10 @@ from kiosk.jsonlog import log_event
 from kiosk.sync.client import BackendClient, Receipt
 from kiosk.sync.errors import (
     BackendUnreachable,
-    OffsetMismatch,
     Rejected,
     RetryLater,
     SyncError,
     Unauthorized,
-    UploadGone,
 )
 from kiosk.sync.sender import send
 from offline_cache.errors import StoreError
@@ -55,6 +55,7 @@ class SyncSettings:
     probe_interval_s: float
     stuck_after: timedelta
     retention: timedelta
+    parallel: int = 2  # dossiers sent at once, each on its own connection
 
     @classmethod
     def from_config(cls, config: Any) -> SyncSettings:
@@ -67,6 +68,7 @@ class SyncSettings:
             probe_interval_s=float(config["sync.probe_interval_s"]),
             stuck_after=timedelta(minutes=config["sync.stuck_alert_min"]),
             retention=timedelta(days=config["sync.retention_days"]),
+            parallel=config["sync.parallel_uploads"],
         )
 
 
@@ -119,6 +121,7 @@ class SyncWorker:
         self._clock = clock
         self._rng = rng or random.Random()
         self._client: BackendClient | None = None
+        self._lane_clients: list[BackendClient] = []
         self._client_token: str | None = None
         self._link = "unknown"
         self._detail = ""
@@ -143,8 +146,13 @@ class SyncWorker:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
-        if self._client is not None:
-            self._client.close()
+        self._close_clients()
+
+    def _close_clients(self) -> None:
+        for client in [self._client, *self._lane_clients]:
+            if client is not None:
+                client.close()
+        self._client, self._lane_clients = None, []
 
     def wake(self) -> None:
         """Look at the queue now: a dossier was sealed, or the credentials changed."""
@@ -201,8 +209,7 @@ class SyncWorker:
             self._set_link("not_enrolled", "no backend credentials in the keyring")
             return None
         if self._client is None or token != self._client_token:
-            if self._client is not None:
-                self._client.close()
+            self._close_clients()
             self._client = BackendClient(self.settings.backend_url, token, self.settings.timeout_s)
             self._client_token = token
         return self._client
@@ -231,44 +238,76 @@ class SyncWorker:
         return True
 
     def _drain(self, client: BackendClient, report: CycleReport) -> None:
-        for sid in self.outbox.due(self._clock()):
-            if self._stopping.is_set():
-                return
-            try:
-                receipt = send(client, self.outbox, sid, self.settings.chunk_size, self._clock)
-            except Unauthorized as exc:
-                self.outbox.pause_queue(str(exc), self._clock())
-                self._set_link("paused", str(exc))
-                report.paused = True
-                return
-            except Rejected as exc:
-                self.outbox.quarantine(sid, str(exc), self._clock())
-                log_event(
-                    LOG, "sync.quarantined", logging.WARNING, submission_id=sid, reason=str(exc)
-                )
-                report.quarantined.append(sid)
-            except BackendUnreachable as exc:
-                self._retry_later(sid, exc, report)
-                if not self._reach(client, report):
-                    return  # the network went: the queue waits for it
-            except (RetryLater, OffsetMismatch, UploadGone) as exc:
-                self._retry_later(sid, exc, report)
-            except StoreError as exc:  # the disk, not the backend: logged, tried again later
-                LOG.error("outbox store error for %s", sid, exc_info=exc)
-                self._retry_later(sid, exc, report)
-            except Exception as exc:  # a bug: this dossier waits, the others go on
-                LOG.error("sending %s failed", sid, exc_info=exc)
-                self._retry_later(sid, exc, report)
-            else:
-                self._last_contact = self._clock()
-                report.sent.append(sid)
-                log_event(
-                    LOG,
-                    "sync.acknowledged",
-                    submission_id=sid,
-                    state=receipt.state,
-                    valid=not receipt.replayed,
-                )
+        """Send the due dossiers, ``parallel`` at a time, each on a connection of its own;
+        the outcomes are settled here, one at a time, in this thread."""
+        due = deque(self.outbox.due(self._clock()))
+        lanes = self._lanes(client)
+        in_flight: dict[Future[Receipt], tuple[str, BackendClient]] = {}
+        stop = False
+        with ThreadPoolExecutor(len(lanes), thread_name_prefix="sync-lane") as pool:
+            while in_flight or (due and not stop):
+                while due and lanes and not stop and not self._stopping.is_set():
+                    sid, lane = due.popleft(), lanes.pop()
+                    work = pool.submit(
+                        send, lane, self.outbox, sid, self.settings.chunk_size, self._clock
+                    )
+                    in_flight[work] = (sid, lane)
+                if not in_flight:
+                    break
+                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for work in finished:
+                    sid, lane = in_flight.pop(work)
+                    lanes.append(lane)
+                    outcome = self._settle(sid, work, report)
+                    if outcome == "pause":
+                        stop = True
+                    elif outcome == "unreachable" and not stop:
+                        stop = not self._reach(client, report)  # the network went: wait
+
+    def _lanes(self, client: BackendClient) -> list[BackendClient]:
+        """One client per parallel upload (a requests session is not thread-safe); the
+        capability check's ``client`` stays free for probing meanwhile."""
+        wanted = max(1, self.settings.parallel)
+        while len(self._lane_clients) < wanted:
+            self._lane_clients.append(
+                BackendClient(client.base_url, self._client_token or "", self.settings.timeout_s)
+            )
+        for lane in self._lane_clients:
+            lane.tus_endpoint = client.tus_endpoint
+        return list(self._lane_clients[:wanted])
+
+    def _settle(self, sid: str, work: Future[Receipt], report: CycleReport) -> str:
+        """Record what became of one dossier; returns "sent", "pause", "unreachable" or
+        "retry"."""
+        error = work.exception()
+        if error is None:
+            receipt = work.result()
+            self._last_contact = self._clock()
+            report.sent.append(sid)
+            log_event(
+                LOG,
+                "sync.acknowledged",
+                submission_id=sid,
+                state=receipt.state,
+                valid=not receipt.replayed,
+            )
+            return "sent"
+        if isinstance(error, Unauthorized):
+            self.outbox.pause_queue(str(error), self._clock())
+            self._set_link("paused", str(error))
+            report.paused = True
+            return "pause"
+        if isinstance(error, Rejected):
+            self.outbox.quarantine(sid, str(error), self._clock())
+            log_event(
+                LOG, "sync.quarantined", logging.WARNING, submission_id=sid, reason=str(error)
+            )
+            report.quarantined.append(sid)
+            return "retry"
+        if not isinstance(error, SyncError):  # the disk (StoreError) or a bug: logged
+            LOG.error("sending %s failed", sid, exc_info=error)
+        self._retry_later(sid, error, report)
+        return "unreachable" if isinstance(error, BackendUnreachable) else "retry"
 
     def backoff_s(self, attempts: int, retry_after: float | None) -> float:
         """Full jitter: uniform in [0, min(cap, base·2^attempts)], never below Retry-After."""
@@ -280,7 +319,7 @@ class SyncWorker:
             delay = max(delay, min(retry_after, MAX_RETRY_AFTER_S))
         return delay
 
-    def _retry_later(self, sid: str, error: Exception, report: CycleReport) -> None:
+    def _retry_later(self, sid: str, error: BaseException, report: CycleReport) -> None:
         now = self._clock()
         entry = self.outbox.entry(sid)
         attempts = entry.attempts if entry is not None else 0

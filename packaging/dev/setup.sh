@@ -32,6 +32,8 @@ APT_PACKAGES=(
   libusb-1.0-0
   # A4 documents: CUPS, its client commands (lp, lpstat), and cups-pdf as the test printer.
   cups cups-client cups-bsd printer-driver-cups-pdf
+  # age: the tests open sealed dossiers with the standard tool, as the backend does.
+  age
 )
 
 install_system_packages() {

@@ -4,26 +4,28 @@
    checksummed chunks, commit, every step recorded in the outbox). Reference, same run: plain
    ``requests.put`` of the same bytes, file by file on one keep-alive session, to a bare HTTP
    server that writes and fsyncs them as the receiver does. Target: ratio <= 1.15.
+The receiver and the reference server each run in a process of their own, as a backend does.
 2. A 50 MB dossier whose connection drops at 90 % of the file: bytes sent again after the drop.
    Target: at most one chunk.
 """
 
 from __future__ import annotations
 
-import http.server
-import os
+import contextlib
+import json
 import random
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import requests
 
-from kiosk.receiver import Receiver
 from kiosk.sync.worker import SyncSettings, SyncWorker
 from offline_cache import FileToSeal, Store, SubmissionToSeal
 from offline_cache.outbox import Outbox
@@ -66,46 +68,48 @@ def seal(store: Store, size: int, seed: int) -> None:
     )
 
 
-class _PutSink(http.server.BaseHTTPRequestHandler):
-    """The reference's server: takes a PUT body, writes it to a file and fsyncs it."""
+@contextlib.contextmanager
+def server(*command: str) -> Iterator[str]:
+    """A server in a process of its own (as the backend is on its own machine); its URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("listening on "), line
+        yield line.split(" ", 2)[2].strip()
+    finally:
+        process.terminate()
+        process.wait(10)
 
-    protocol_version = "HTTP/1.1"
-    directory = Path()
 
-    def do_PUT(self) -> None:
-        length = int(self.headers["Content-Length"])
-        path = self.directory / uuid.uuid4().hex
-        with path.open("wb") as out:
-            left = length
-            while left:
-                block = self.rfile.read(min(left, 1 << 20))
-                out.write(block)
-                left -= len(block)
-            out.flush()
-            os.fsync(out.fileno())
-        self.send_response(201)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+def receiver(data: Path, faults: dict[str, object] | None = None) -> Any:
+    return server(
+        "kiosk.receiver",
+        "--port",
+        "0",
+        "--data",
+        str(data),
+        "--token",
+        TOKEN,
+        "--log-level",
+        "WARNING",
+        "--control",
+        *(["--faults", json.dumps(faults)] if faults else []),
+    )
 
 
 def plain_puts(files: list[Path], sink_dir: Path) -> float:
-    handler = type("Sink", (_PutSink,), {"directory": sink_dir})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
-    try:
-        with requests.Session() as session:
-            started = time.perf_counter()
-            for path in files:
-                response = session.put(url, data=path.read_bytes(), timeout=60)
-                assert response.status_code == 201
-            return time.perf_counter() - started
-    finally:
-        server.shutdown()
-        server.server_close()
+    with server("tests.bench.put_sink", str(sink_dir)) as url, requests.Session() as session:
+        started = time.perf_counter()
+        for path in files:
+            response = session.put(url + "/", data=path.read_bytes(), timeout=60)
+            assert response.status_code == 201
+        return time.perf_counter() - started
 
 
 def drain(root: Path) -> tuple[float, float]:
@@ -114,8 +118,8 @@ def drain(root: Path) -> tuple[float, float]:
             seal(store, SIZE, seed)
         sealed = [store.submission(e.submission_id) for e in store.outbox()]
         files = [f.path for s in sealed if s is not None for f in s.files]
-        with Receiver(root / "receiver", TOKEN).start() as receiver:
-            worker = SyncWorker(Outbox(store), settings(receiver.url), token=lambda: TOKEN)
+        with receiver(root / "receiver") as url:
+            worker = SyncWorker(Outbox(store), settings(url), token=lambda: TOKEN)
             started = time.perf_counter()
             report = worker.run_once()
             elapsed = time.perf_counter() - started
@@ -134,15 +138,16 @@ def resend_after_drop(root: Path) -> int:
         sealed = store.submission(entry.submission_id)
         assert sealed is not None
         piece = next(f for f in sealed.files if f.name.startswith("piece"))
-        with Receiver(root / "receiver-big", TOKEN).start() as receiver:
-            receiver.faults.set(drop={"at_offset": int(piece.size * 0.9), "times": 1})
-            worker = SyncWorker(Outbox(store), settings(receiver.url), token=lambda: TOKEN)
+        drop = {"drop": {"at_offset": int(piece.size * 0.9), "times": 1}}
+        with receiver(root / "receiver-big", drop) as url:
+            worker = SyncWorker(Outbox(store), settings(url), token=lambda: TOKEN)
             for _ in range(20):
                 if worker.run_once().sent:
                     break
                 time.sleep(0.1)
             worker.stop()
-            [upload] = [u for u in receiver.stats()["uploads"] if u["filename"] == piece.name]
+            stats = requests.get(url + "/_control/stats", timeout=10).json()
+            [upload] = [u for u in stats["uploads"] if u["filename"] == piece.name]
             assert upload["offset"] == upload["length"] == piece.size
             return int(upload["bytes_received_total"]) - piece.size
 

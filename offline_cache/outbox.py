@@ -207,10 +207,11 @@ class Outbox:
     def retry_later(self, submission_id: str, error: str, at: datetime, now: datetime) -> None:
         """An attempt failed in a way worth retrying: one more attempt counted, due at ``at``."""
         with self.store.transaction(f"cannot reschedule {submission_id}") as conn:
-            conn.execute(
+            marks = ", ".join("?" for _ in _PENDING)
+            conn.execute(  # a dossier acknowledged or quarantined meanwhile keeps its state
                 "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, "
-                "updated_at = ? WHERE submission_id = ?",
-                (iso(at), error[:500], iso(now), submission_id),
+                f"updated_at = ? WHERE submission_id = ? AND state IN ({marks})",
+                (iso(at), error[:500], iso(now), submission_id, *_PENDING),
             )
 
     def quarantine(self, submission_id: str, reason: str, now: datetime) -> None:
@@ -282,23 +283,26 @@ class Outbox:
             conn.execute("DELETE FROM outbox_uploads WHERE submission_id = ?", (submission_id,))
         remove_purged(directory)
 
-    def purge_due(self, now: datetime, retention: timedelta) -> list[str]:
-        """Purge every dossier acknowledged at least ``retention`` ago, and the files of any
-        purged one a crash left behind. Returns the ids purged now."""
+    def purge_due(self, now: datetime, retention: timedelta, swept: bool = False) -> list[str]:
+        """Purge every dossier acknowledged at least ``retention`` ago; unless ``swept``, also
+        the files of purged ones a crash left behind. Returns the ids purged now."""
         with self.store.reading("cannot read the outbox") as conn:
-            rows = conn.execute(
-                "SELECT submission_id, state FROM outbox WHERE "
-                "(state = ? AND acknowledged_at <= ?) OR state = ?",
-                (OutboxState.ACKNOWLEDGED.value, iso(now - retention), OutboxState.PURGED.value),
+            due = conn.execute(
+                "SELECT submission_id FROM outbox WHERE state = ? AND acknowledged_at <= ?",
+                (OutboxState.ACKNOWLEDGED.value, iso(now - retention)),
             ).fetchall()
-        purged = []
-        for sid, state in rows:
-            if state == OutboxState.PURGED.value:
-                remove_purged(self.store.spool_dir(str(sid)))
-                continue
+            leftovers = (
+                []
+                if swept
+                else conn.execute(
+                    "SELECT submission_id FROM outbox WHERE state = ?", (OutboxState.PURGED.value,)
+                ).fetchall()
+            )
+        for (sid,) in leftovers:
+            remove_purged(self.store.spool_dir(str(sid)))
+        for (sid,) in due:
             self.purge(str(sid), now)
-            purged.append(str(sid))
-        return purged
+        return [str(sid) for (sid,) in due]
 
 
 def remove_purged(directory: Path) -> None:

@@ -428,6 +428,10 @@ class Store:
         with self._lock, self._failures(action):
             yield self._connection()
 
+    @property
+    def data_dir(self) -> Path:
+        return self._data_dir
+
     def spool_dir(self, submission_id: str) -> Path:
         return self._spool / submission_id
 

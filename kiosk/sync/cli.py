@@ -1,7 +1,8 @@
 """``kiosk sync``: the queue for IT staff, without the screen.
 
 ``--once`` sends what is due and says what happened; ``--status`` shows the queue from the
-local store alone (no network); ``--state NUMÉRO`` asks the backend about one dossier.
+local store alone (no network); ``--state NUMÉRO`` asks the backend about one dossier;
+``--release NUMÉRO`` sends a quarantined dossier again from its first file.
 Output in French, like every operator message; ids and dossier numbers only, never answers.
 """
 
@@ -9,13 +10,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 
 from kiosk.config import Config
 from kiosk.sync.errors import SyncError
 from kiosk.sync.worker import SyncSettings, SyncStatus, SyncWorker
 from offline_cache import Store, StoreError
 from offline_cache.encryption import encryptor
-from offline_cache.models import OutboxState
+from offline_cache.models import OutboxEntry, OutboxState
 from offline_cache.outbox import Outbox
 
 _LINKS = {
@@ -42,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     action.add_argument("--once", action="store_true", help="envoyer maintenant ce qui est dû")
     action.add_argument("--status", action="store_true", help="état de la file (sans réseau)")
     action.add_argument("--state", metavar="NUMÉRO", help="état d'un dossier auprès du service")
+    action.add_argument(
+        "--release",
+        metavar="NUMÉRO",
+        help="renvoyer depuis le début un dossier en quarantaine (la cause une fois réglée)",
+    )
     return parser
 
 
@@ -59,7 +66,12 @@ def sync_command(config: Config, arguments: list[str]) -> int:
             return 0
         if args.state:
             return _print_remote_state(worker, store, args.state)
+        if args.release:
+            return _release(worker, store, args.release)
         report = worker.run_once()
+        if report.busy:
+            print("Un envoi est déjà en cours (la borne elle-même) : rien à faire ici.")
+            return 0
         status = worker.status()
         print(
             f"Envoyés : {len(report.sent)} ; à réessayer : {len(report.retried)} ; "
@@ -83,10 +95,29 @@ def _print_status(status: SyncStatus) -> None:
         )
 
 
-def _print_remote_state(worker: SyncWorker, store: Store, wanted: str) -> int:
+def _find(store: Store, wanted: str) -> OutboxEntry | None:
+    """The dossier by its number (what the usager reads out) or its id."""
     entry = next((e for e in store.outbox() if wanted in (e.dossier_number, e.submission_id)), None)
     if entry is None:
         print(f"Dossier inconnu de cette borne : {wanted}", file=sys.stderr)
+    return entry
+
+
+def _release(worker: SyncWorker, store: Store, wanted: str) -> int:
+    entry = _find(store, wanted)
+    if entry is None:
+        return 2
+    if entry.state is not OutboxState.QUARANTINED:
+        print(f"Dossier {entry.dossier_number} : pas en quarantaine ({entry.state.value}).")
+        return 2
+    worker.outbox.release(entry.submission_id, datetime.now(UTC))
+    print(f"Dossier {entry.dossier_number} : sera renvoyé depuis le début au prochain envoi.")
+    return 0
+
+
+def _print_remote_state(worker: SyncWorker, store: Store, wanted: str) -> int:
+    entry = _find(store, wanted)
+    if entry is None:
         return 2
     print(f"Dossier {entry.dossier_number} : sur la borne, {entry.state.value}")
     try:

@@ -21,6 +21,7 @@ import requests
 
 from kiosk.sync.errors import (
     BackendUnreachable,
+    ChunkDamaged,
     OffsetMismatch,
     Rejected,
     RetryLater,
@@ -34,8 +35,12 @@ SERVICE = "point-numerique-depot"
 API_VERSION = 1
 REQUIRED_EXTENSIONS = frozenset({"creation", "checksum", "termination"})
 CONNECT_TIMEOUT_S = 5.0
-# Statuses worth retrying later; every other 4xx is the dossier's own fault (quarantine).
-_RETRYABLE = frozenset({408, 409, 425, 429, 460, 500, 502, 503, 504})
+# Statuses worth retrying later.
+_RETRYABLE = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+# The backend refusing this dossier for good (quarantine), said in problem+json as the contract
+# has it. Any other 4xx, or these from something else (a proxy's HTML 404, 405, 407...), is
+# not the backend answering: the queue waits instead of quarantining every dossier in turn.
+_REFUSALS = frozenset({400, 413, 415, 422})
 
 
 @dataclass(frozen=True)
@@ -79,10 +84,14 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
 
 
+def _is_problem(response: requests.Response) -> bool:
+    return response.headers.get("Content-Type", "").startswith("application/problem+json")
+
+
 def describe(response: requests.Response) -> str:
     """ "HTTP 422 upload-mismatch": the status and the problem type's slug, nothing else."""
     slug = ""
-    if response.headers.get("Content-Type", "").startswith("application/problem+json"):
+    if _is_problem(response):
         try:
             problem = response.json()
             slug = (
@@ -99,9 +108,11 @@ def classify(response: requests.Response) -> SyncError:
     reason = describe(response)
     if status in (401, 403):
         return Unauthorized(reason)
+    if status == 460:
+        return ChunkDamaged(reason)
     if status in _RETRYABLE:
         return RetryLater(reason, retry_after_seconds(response.headers.get("Retry-After")))
-    if 400 <= status < 500:
+    if status in _REFUSALS and _is_problem(response):
         return Rejected(reason)
     # 1xx/2xx/3xx where something else was expected, or an exotic status: not the backend
     # answering as agreed (a portal, a proxy): never a success, never the dossier's fault.

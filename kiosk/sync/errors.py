@@ -22,6 +22,11 @@ class RetryLater(SyncError):
         self.retry_after = retry_after
 
 
+class ChunkDamaged(RetryLater):
+    """460: the chunk did not arrive as sent (its checksum failed); nothing of it was kept.
+    Sent again at once, a few times, before the backoff takes over."""
+
+
 class Unauthorized(SyncError):
     """401 or 403: the kiosk's credentials are refused. Every dossier would be refused the
     same way, so the whole queue pauses until the credentials work again."""

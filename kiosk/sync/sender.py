@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.sync.client import BackendClient, Receipt
-from kiosk.sync.errors import OffsetMismatch, UploadGone
+from kiosk.sync.errors import ChunkDamaged, OffsetMismatch, UploadGone
 from offline_cache.encryption import ENCRYPTED_SUFFIX, SCHEME
 from offline_cache.models import MANIFEST_NAME, OutboxState, StoredFile
 from offline_cache.outbox import Outbox, OutboxItem
@@ -24,6 +24,7 @@ SEALED_MANIFEST = MANIFEST_NAME + ENCRYPTED_SUFFIX
 # A file whose upload is lost again and again (the backend expiring it at once) is not
 # retried forever within one attempt: the worker's backoff takes over.
 MAX_RESTARTS = 3
+DAMAGED_RESENDS = 2
 
 
 def send(
@@ -108,6 +109,16 @@ def _upload(
     raise UploadGone(f"the backend lost {stored.name}'s upload {MAX_RESTARTS} times")
 
 
+def _send_chunk(client: BackendClient, url: str, offset: int, chunk: bytes) -> int:
+    """One chunk, sent again at once if it arrived damaged (460), up to ``DAMAGED_RESENDS``."""
+    for _attempt in range(DAMAGED_RESENDS):
+        try:
+            return client.send_chunk(url, offset, chunk)
+        except ChunkDamaged:
+            continue
+    return client.send_chunk(url, offset, chunk)
+
+
 def _send_from(
     client: BackendClient,
     outbox: Outbox,
@@ -125,7 +136,7 @@ def _send_from(
             source.seek(offset)
             chunk = source.read(chunk_size)
             try:
-                confirmed = client.send_chunk(url, offset, chunk)
+                confirmed = _send_chunk(client, url, offset, chunk)
                 if confirmed <= offset:
                     raise OffsetMismatch("a chunk accepted without progress")
             except OffsetMismatch:

@@ -16,14 +16,18 @@ Decisions, per outcome (``kiosk.sync.errors``):
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import random
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from kiosk.jsonlog import log_event
@@ -41,6 +45,7 @@ from offline_cache.models import OutboxEntry, OutboxState
 from offline_cache.outbox import Outbox, iso
 
 LOG = logging.getLogger("kiosk.sync")
+LOCK_NAME = "sync.lock"
 IDLE_CHECK_S = 60.0  # purge and stuck checks run at least this often, network or not
 MAX_RETRY_AFTER_S = 24 * 3600.0  # a Retry-After beyond a day is a backend's mistake
 
@@ -93,6 +98,7 @@ class CycleReport:
     quarantined: list[str] = field(default_factory=list)
     purged: list[str] = field(default_factory=list)
     paused: bool = False
+    busy: bool = False  # another process is sending from the same outbox
 
 
 Clock = Callable[[], datetime]
@@ -131,7 +137,9 @@ class SyncWorker:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        self._cycle_lock = threading.Lock()  # one pass at a time (thread, CLI, médiateur)
+        self._cycle_lock = threading.Lock()  # one pass at a time in this process
+        self.lock_path = outbox.store.data_dir / LOCK_NAME  # and across processes
+        self._swept = False
 
     # -- the thread ----------------------------------------------------------------------
 
@@ -146,6 +154,8 @@ class SyncWorker:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+            if self._thread.is_alive():  # a request outlived the wait: its thread owns them
+                return
         self._close_clients()
 
     def _close_clients(self) -> None:
@@ -163,16 +173,20 @@ class SyncWorker:
 
     def _run(self) -> None:
         while not self._stopping.is_set():
+            report: CycleReport | None = None
             try:
-                self.run_once()
-            except Exception as exc:  # a bug must not stop the deliveries for good
+                report = self.run_once()
+                wait = self._next_wait(report)
+            except Exception as exc:  # a bug or the disk: the deliveries must not stop for good
                 LOG.error("sync pass failed", exc_info=exc)
                 log_event(LOG, "sync.failed", logging.ERROR, error_type=type(exc).__name__)
-            self._wake.wait(self._next_wait())
+                wait = self.settings.probe_interval_s
+            self._wake.wait(wait)
             self._wake.clear()
 
-    def _next_wait(self) -> float:
-        if self._link in ("offline", "unknown"):
+    def _next_wait(self, report: CycleReport) -> float:
+        """Seconds until the next pass, unless woken (a seal, new credentials)."""
+        if self._link in ("offline", "unknown", "not_configured", "not_enrolled") or report.busy:
             return self.settings.probe_interval_s
         if self._link == "paused":
             return self.settings.retry_cap_s
@@ -180,25 +194,37 @@ class SyncWorker:
         due = self.outbox.next_attempt_at()
         if due is not None:
             wait = min(wait, (due - self._clock()).total_seconds())
+        if not (report.sent or report.retried or report.quarantined):
+            # Something is due but nothing moved (stopped early?): never spin on it.
+            wait = max(wait, self.settings.retry_base_s)
         return max(0.05, wait)
 
     # -- one pass ------------------------------------------------------------------------
 
     def run_once(self) -> CycleReport:
-        """Purge, then send every dossier that is due; returns what was done."""
-        with self._cycle_lock:
-            report = CycleReport()
-            now = self._clock()
-            report.purged = self.outbox.purge_due(now, self.settings.retention)
-            for sid in report.purged:
-                log_event(LOG, "sync.purged", submission_id=sid)
-            pending = self.outbox.due(now)
+        """Purge, send every dossier that is due, purge what was just acknowledged; returns
+        what was done. Only one pass at a time per data directory, across processes (the
+        kiosk's thread and ``kiosk sync --once``): a second one returns at once, ``busy``."""
+        with self._cycle_lock, exclusive(self.lock_path) as mine:
+            report = CycleReport(busy=not mine)
+            if not mine:
+                return report
+            self._purge(report)
+            pending = self.outbox.due(self._clock())
             if pending or self._link in ("offline", "paused", "unknown"):
                 client = self._connect()
                 if client is not None and self._reach(client, report):
                     self._drain(client, report)
+                    self._purge(report)  # retention 0: the copy goes as soon as acknowledged
             self._check_stuck(self._clock())
             return report
+
+    def _purge(self, report: CycleReport) -> None:
+        purged = self.outbox.purge_due(self._clock(), self.settings.retention, self._swept)
+        self._swept = True  # leftovers of a purge cut short are looked for once per process
+        for sid in purged:
+            log_event(LOG, "sync.purged", submission_id=sid)
+        report.purged.extend(purged)
 
     def _connect(self) -> BackendClient | None:
         if not self.settings.backend_url:
@@ -384,8 +410,32 @@ class SyncWorker:
         )
 
     def remote_state(self, submission_id: str) -> Receipt | None:
-        """Ask the backend where a dossier stands (the médiateur's question)."""
-        client = self._connect()
-        if client is None:
-            raise BackendUnreachable(self._detail)
-        return client.state(submission_id)
+        """Ask the backend where a dossier stands (the médiateur's question), on a connection
+        of its own: the worker's may be busy on its thread."""
+        token = self._token()
+        if not self.settings.backend_url or not token:
+            raise BackendUnreachable("no backend configured or no credentials")
+        client = BackendClient(self.settings.backend_url, token, self.settings.timeout_s)
+        try:
+            return client.state(submission_id)
+        finally:
+            client.close()
+
+
+@contextmanager
+def exclusive(path: Path) -> Iterator[bool]:
+    """An advisory lock on ``path`` (flock): True if this process got it. The kernel drops it
+    when the process dies, so a killed sender never blocks the next one."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

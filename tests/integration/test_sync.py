@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from kiosk.receiver import Receiver
-from kiosk.sync.worker import SyncSettings, SyncWorker
+from kiosk.sync.worker import SyncSettings, SyncWorker, exclusive
 from offline_cache import FileToSeal, OutboxState, Store, SubmissionToSeal
 from offline_cache.models import OutboxEntry
 from offline_cache.outbox import Outbox
@@ -367,3 +367,41 @@ def test_the_backend_opens_what_arrived_with_the_standard_age_tool(
         check=True,
     )
     assert json.loads(opened.stdout)["answers"]["nom"] == ANSWER
+
+
+def test_one_sender_at_a_time_per_outbox_across_processes(rig: Rig) -> None:
+    rig.seal()
+    with exclusive(rig.worker.lock_path) as mine:  # as `kiosk sync --once` would hold it
+        assert mine
+        report = rig.worker.run_once()
+    assert report.busy and report.sent == [] and arrived(rig) == {}
+    assert len(rig.worker.run_once().sent) == 1
+
+
+def test_the_worker_thread_does_not_spin_without_a_backend(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "kiosk", encrypt=encrypt) as store:
+        store.seal(
+            SubmissionToSeal(str(uuid.uuid4()), "d", "1", "k", False, {}, ()), lambda s: f"N{s}"
+        )
+        worker = SyncWorker(Outbox(store), settings(""), token=lambda: TOKEN)
+        passes = []
+        original = worker.run_once
+
+        def counted() -> Any:
+            passes.append(1)
+            return original()
+
+        worker.run_once = counted  # type: ignore[method-assign]
+        worker.start()
+        time.sleep(1.5)
+        worker.stop()
+        assert 1 <= len(passes) <= 3  # probe_interval_s is 1 s: not 20 passes a second
+
+
+def test_a_quarantined_dossier_released_is_sent_again_from_its_first_file(rig: Rig) -> None:
+    rig.receiver.faults.set(status=[{"method": "POST", "path_prefix": "/v1/", "code": 422}])
+    sid = rig.seal()
+    assert rig.worker.run_once().quarantined == [sid]
+    rig.outbox.release(sid, rig.clock())
+    assert rig.worker.run_once().sent == [sid]
+    assert_intact(rig, sid)

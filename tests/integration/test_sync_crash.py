@@ -93,7 +93,7 @@ def check_delivered_once_and_intact(data_dir: Path, receiver: Receiver) -> None:
     with Store.open(data_dir, encrypt=encrypt) as store:
         sealed_ids = {e.submission_id for e in store.outbox()}
         assert set(ids) == sealed_ids
-        done = (OutboxState.ACKNOWLEDGED, OutboxState.PURGED)  # purged: retention 0 days
+        done = (OutboxState.ACKNOWLEDGED, OutboxState.PURGED)  # `kiosk sync`: retention 0 days
         assert all(e.state in done for e in store.outbox())
         for submission in arrived:
             sealed = store.submission(submission["submission_id"])
@@ -142,6 +142,9 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(
     assert os.waitstatus_to_exitcode(status) == 0
     assert pending(data_dir) == 0
     check_delivered_once_and_intact(data_dir, receiver)
+    # A kill costs at most the chunks in flight (two lanes), never a file sent from zero.
+    resent = sum(u["bytes_received_total"] - u["offset"] for u in receiver.stats()["uploads"])
+    assert resent <= KILLS * 2 * settings(receiver.url).chunk_size
 
 
 def test_the_kiosk_sync_command_killed_mid_way_resumes(tmp_path: Path, receiver: Receiver) -> None:

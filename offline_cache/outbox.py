@@ -28,6 +28,8 @@ from offline_cache.store import OUTBOX_COLUMNS, Store, outbox_entry
 logger = logging.getLogger("offline_cache")
 
 _PENDING = tuple(s.value for s in OutboxState if s.pending)
+# The start of the last error of a dossier that waits for the network, not for the backend.
+OFFLINE_PREFIX = "offline: "
 
 
 @dataclass(frozen=True)
@@ -243,13 +245,16 @@ class Outbox:
             )
 
     def retry_now(self, now: datetime) -> int:
-        """Every waiting dossier is due at once (the network is back); returns how many."""
+        """The network is back: every dossier that waits because of it (its last error starts
+        with ``OFFLINE_PREFIX``) is due at once; one the backend asked to wait keeps its
+        time. Returns how many."""
         marks = ", ".join("?" for _ in _PENDING)
         with self.store.transaction("cannot reschedule the outbox") as conn:
             cursor = conn.execute(
                 f"UPDATE outbox SET next_attempt_at = NULL, updated_at = ? "
-                f"WHERE state IN ({marks}) AND next_attempt_at IS NOT NULL",
-                (iso(now), *_PENDING),
+                f"WHERE state IN ({marks}) AND next_attempt_at IS NOT NULL "
+                "AND substr(last_error, 1, ?) = ?",
+                (iso(now), *_PENDING, len(OFFLINE_PREFIX), OFFLINE_PREFIX),
             )
             return int(cursor.rowcount)
 

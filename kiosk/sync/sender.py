@@ -128,7 +128,8 @@ def _send_from(
     offset: int,
     chunk_size: int,
 ) -> None:
-    if offset > stored.size:
+    if offset > stored.size:  # not this file: remove it at the backend, start again
+        client.terminate(url)
         raise UploadGone(f"the backend holds more of {stored.name} than it has")
     outbox.offset_confirmed(submission_id, stored.name, offset)
     with stored.path.open("rb") as source:

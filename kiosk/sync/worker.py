@@ -42,7 +42,7 @@ from kiosk.sync.errors import (
 from kiosk.sync.sender import send
 from offline_cache.errors import StoreError
 from offline_cache.models import OutboxEntry, OutboxState
-from offline_cache.outbox import Outbox, iso
+from offline_cache.outbox import OFFLINE_PREFIX, Outbox, iso
 
 LOG = logging.getLogger("kiosk.sync")
 LOCK_NAME = "sync.lock"
@@ -140,6 +140,7 @@ class SyncWorker:
         self._cycle_lock = threading.Lock()  # one pass at a time in this process
         self.lock_path = outbox.store.data_dir / LOCK_NAME  # and across processes
         self._swept = False
+        self._not_before = datetime.min.replace(tzinfo=UTC)  # the backend's Retry-After
 
     # -- the thread ----------------------------------------------------------------------
 
@@ -187,7 +188,8 @@ class SyncWorker:
     def _next_wait(self, report: CycleReport) -> float:
         """Seconds until the next pass, unless woken (a seal, new credentials)."""
         if self._link in ("offline", "unknown", "not_configured", "not_enrolled") or report.busy:
-            return self.settings.probe_interval_s
+            later = (self._not_before - self._clock()).total_seconds()
+            return max(self.settings.probe_interval_s, later)
         if self._link == "paused":
             return self.settings.retry_cap_s
         wait = IDLE_CHECK_S
@@ -252,6 +254,8 @@ class SyncWorker:
             return False
         except SyncError as exc:
             self._set_link("offline", str(exc))
+            if isinstance(exc, RetryLater) and exc.retry_after:  # 503 + Retry-After: honoured
+                self._not_before = now + timedelta(seconds=min(exc.retry_after, MAX_RETRY_AFTER_S))
             return False
         report.reached = True
         self._last_contact = now
@@ -352,6 +356,8 @@ class SyncWorker:
         retry_after = error.retry_after if isinstance(error, RetryLater) else None
         delay = self.backoff_s(attempts, retry_after)
         reason = str(error) if isinstance(error, SyncError) else type(error).__name__
+        if isinstance(error, BackendUnreachable):
+            reason = OFFLINE_PREFIX + reason  # due again as soon as the backend answers
         try:
             self.outbox.retry_later(sid, reason, now + timedelta(seconds=delay), now)
         except StoreError as exc:

@@ -405,3 +405,14 @@ def test_a_quarantined_dossier_released_is_sent_again_from_its_first_file(rig: R
     rig.outbox.release(sid, rig.clock())
     assert rig.worker.run_once().sent == [sid]
     assert_intact(rig, sid)
+
+
+def test_a_backend_busy_at_the_capability_check_is_left_alone_for_its_retry_after(
+    rig: Rig,
+) -> None:
+    rule = {"method": "GET", "path_prefix": "/v1/capabilities", "code": 503, "retry_after": 120}
+    rig.receiver.faults.set(status=[rule])
+    rig.seal()
+    report = rig.worker.run_once()
+    assert not report.reached and rig.worker.status().link == "offline"
+    assert rig.worker._next_wait(report) >= 119  # not probed every second meanwhile

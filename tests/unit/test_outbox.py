@@ -85,7 +85,7 @@ def test_a_step_repeated_after_a_crash_is_harmless(outbox: Outbox) -> None:
     assert entry is not None and entry.state is OutboxState.ACKNOWLEDGED
 
 
-def test_retries_wait_their_turn_and_the_network_coming_back_calls_them_all(
+def test_retries_wait_their_turn_and_the_network_coming_back_calls_its_own(
     outbox: Outbox,
 ) -> None:
     early, late = seal(outbox), seal(outbox)
@@ -95,8 +95,11 @@ def test_retries_wait_their_turn_and_the_network_coming_back_calls_them_all(
     assert outbox.due(T0 + timedelta(minutes=5)) == [early, late]
     entry = outbox.entry(late)
     assert entry is not None and (entry.attempts, entry.last_error) == (1, "503")
-    assert outbox.retry_now(T0) == 1
-    assert outbox.due(T0) == [early, late]
+    assert outbox.retry_now(T0) == 0  # the backend asked it to wait: it keeps its time
+    outbox.retry_later(early, "offline: GET failed", T0 + timedelta(minutes=5), T0)
+    assert outbox.due(T0) == []
+    assert outbox.retry_now(T0) == 1  # waiting for the network, which is back
+    assert outbox.due(T0) == [early]
 
 
 def test_next_attempt_at_is_the_earliest_wait(outbox: Outbox) -> None:

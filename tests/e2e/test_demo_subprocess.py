@@ -6,9 +6,11 @@ log on stderr, the real event loop and worker threads.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -112,9 +114,17 @@ def test_demo_kiosk_files_a_dossier_and_logs_it_without_personal_data(
     number = number_texts[0]
     control.send(cmd="click", name="finish")
     control.wait_until(lambda: control.state()["screen"] == "home", timeout=10)
-    # The demo's data went to a temporary directory: the sealed dossier is there...
+    # The demo's data went to a temporary directory: the dossier was sealed there, sent to the
+    # demo's own receiver at once and, acknowledged, purged from the kiosk (retention 0)...
     [data_dir] = list(tmp_path.glob("kiosk-demo-*"))
-    assert len(list((data_dir / "spool").iterdir())) == 1
+    received = data_dir / "demo-backend" / "receiver.sqlite3"
+
+    def arrived() -> list[str]:
+        with contextlib.closing(sqlite3.connect(received)) as db:
+            return [row[0] for row in db.execute("SELECT dossier_number FROM submissions")]
+
+    control.wait_until(lambda: received.exists() and arrived() == [number], timeout=20)
+    control.wait_until(lambda: not any((data_dir / "spool").iterdir()), timeout=10)
     assert len(list((data_dir / "printer").glob("*.escpos"))) == 1
     control.send(cmd="quit")
     assert process.wait(timeout=15) == 0

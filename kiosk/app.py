@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from kiosk.portrait_capture import LiveView, Portrait, PortraitCamera
     from kiosk.sync.worker import SyncWorker
 from kiosk.session import Session, SessionState
+from kiosk.stats import SessionStats, outcome_of
 from offline_cache import FileToSeal, SealedSubmission, Store, SubmissionToSeal
 
 LOG = logging.getLogger("kiosk.app")
@@ -79,6 +80,7 @@ class KioskApp:
         self._listeners: list[SessionListener] = []
         # Set by the bootstrap: told to look at the queue as soon as a dossier is sealed.
         self.sync: SyncWorker | None = None
+        self.stats: SessionStats | None = None  # set by the bootstrap too
 
     def subscribe(self, listener: SessionListener) -> None:
         self._listeners.append(listener)
@@ -108,6 +110,7 @@ class KioskApp:
         sealed = session.state is SessionState.SEALED
         duration = (dt.datetime.now(dt.UTC) - session.started_at).total_seconds()
         session.wipe()
+        self._count(session, reason, sealed)
         log_event(
             LOG,
             "session.ended",
@@ -117,6 +120,21 @@ class KioskApp:
             duration_ms=round(duration * 1000),
         )
         self._emit("ended", session)
+
+    def _count(self, session: Session, reason: str, sealed: bool) -> None:
+        """One row of statistics; a failure there is logged, never the usager's problem."""
+        if self.stats is None:
+            return
+        try:
+            self.stats.record(
+                dt.date.today(),
+                session.demarche.id,
+                outcome_of(reason, sealed),
+                session.assisted,
+                session.receipt_printed,
+            )
+        except Exception as exc:
+            LOG.error("statistics not recorded", exc_info=exc)
 
     def idle_state(self) -> IdleState:
         return self.idle.state()
@@ -378,6 +396,9 @@ class KioskApp:
         error = printing.exception()
         if error is None:
             log_event(LOG, "receipt.printed", submission_id=sealed.submission_id)
+            session = self.session
+            if session is not None and session.id == sealed.submission_id:
+                session.receipt_printed = True
             return PrintOutcome(printing.result(), None)
         if not isinstance(error, DeviceError):
             # A bug in a driver must not turn a sealed dossier into an error screen.

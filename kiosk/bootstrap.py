@@ -8,10 +8,10 @@ from kiosk.app import KioskApp
 from kiosk.catalog import Catalog, catalog_dir, load_catalog
 from kiosk.config import Config
 from kiosk.devices import build_devices
-from kiosk.sync.worker import SyncSettings, SyncWorker
+from kiosk.stats import SessionStats
+from kiosk.sync.worker import sync_worker
 from offline_cache import Store, StoreError
 from offline_cache.encryption import encryptor
-from offline_cache.outbox import Outbox
 
 if TYPE_CHECKING:
     from kiosk.receiver import Receiver
@@ -33,7 +33,8 @@ def build_app(
     store = Store.open(config.data_dir, encrypt=encryptor(config["sync.backend_public_key"]))
     app = KioskApp(config, catalog, store, build_devices(config, synchronous=synchronous_devices))
     # Built here, started by the caller that owns the process (the screen, or the tests).
-    app.sync = SyncWorker(Outbox(store), SyncSettings.from_config(config))
+    app.sync = sync_worker(store, config)
+    app.stats = SessionStats(store)
     return app
 
 

@@ -28,7 +28,7 @@ class LaunchOptions:
 
 
 StartUi = Callable[[Config, LaunchOptions], int]
-_SUBCOMMANDS = ("sync", "receiver")
+_SUBCOMMANDS = ("sync", "receiver", "mediateur", "journal", "stats")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,11 +63,23 @@ def _parser() -> argparse.ArgumentParser:
         "command",
         nargs="?",
         default="run",
-        choices=("run", "check-config", "config-reference", "catalog", "sync", "receiver"),
+        choices=(
+            "run",
+            "check-config",
+            "config-reference",
+            "catalog",
+            "sync",
+            "receiver",
+            "mediateur",
+            "journal",
+            "stats",
+        ),
         help="run (défaut) ; check-config : valider la configuration ; config-reference : "
         "lister toutes les clés ; catalog check [DOSSIER] : valider des fichiers de démarches ; "
         "sync --once | --status | --state NUMÉRO : la file d'envoi ; receiver --port P "
-        "--data DOSSIER : le récepteur de référence (tests, démo)",
+        "--data DOSSIER : le récepteur de référence (tests, démo) ; mediateur enroll | list | "
+        "disable : les badges ; journal verify | show : le journal ; stats [--csv] : les "
+        "statistiques",
     )
     parser.add_argument("arguments", nargs="*", help=argparse.SUPPRESS)
     return parser
@@ -120,6 +132,15 @@ def _main(start_ui: StartUi, argv: list[str] | None) -> int:
 
         configure(config["kiosk.log_level"], args.log_file)
         return sync_command(config, extra)
+    if args.command in ("mediateur", "journal", "stats"):
+        from kiosk import staff_cli
+
+        commands = {
+            "mediateur": staff_cli.mediateur_command,
+            "journal": staff_cli.journal_command,
+            "stats": staff_cli.stats_command,
+        }
+        return commands[args.command](config, extra)
     if args.control_socket and not config.demo:
         print("--control-socket n'est accepté qu'avec --demo.", file=sys.stderr)
         return 2

@@ -46,6 +46,9 @@ class Session:
         self.engine = engine or FormEngine(demarche)
         self.started_at = dt.datetime.now(dt.UTC)
         self.state = SessionState.ACTIVE
+        # For the statistics: did a médiateur act in this session, did the receipt print.
+        self.assisted = False
+        self.receipt_printed = False
         self._answers: dict[str, Any] = {}
         self._pages: dict[str, list[PageImage]] = {}
         self.current: str = self.engine.first_step(self._answers).id

@@ -100,6 +100,52 @@ MIGRATIONS: tuple[str, ...] = (
         since  TEXT NOT NULL
     ) STRICT;
     """,
+    # 3 — the assist mode: enrolled médiateurs (their badge only as a keyed hash, their PIN as
+    # an argon2 hash), the hash-chained journal of what happened (append-only: triggers refuse
+    # any change), and one row of statistics per finished session (no personal data).
+    """
+    CREATE TABLE secrets (
+        name  TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    ) STRICT;
+
+    CREATE TABLE mediateurs (
+        mediateur_id TEXT PRIMARY KEY CHECK (mediateur_id <> ''),
+        display_name TEXT NOT NULL CHECK (display_name <> ''),
+        badge_key    TEXT NOT NULL UNIQUE CHECK (length(badge_key) = 64),
+        pin_hash     TEXT NOT NULL,
+        enrolled_at  TEXT NOT NULL,
+        disabled_at  TEXT
+    ) STRICT;
+
+    CREATE TABLE journal (
+        seq       INTEGER PRIMARY KEY CHECK (seq > 0),
+        at        TEXT NOT NULL,
+        action    TEXT NOT NULL CHECK (action <> ''),
+        actor     TEXT NOT NULL,
+        detail    TEXT NOT NULL,
+        prev_hash TEXT NOT NULL CHECK (length(prev_hash) = 64),
+        hash      TEXT NOT NULL UNIQUE CHECK (length(hash) = 64)
+    ) STRICT;
+    CREATE TRIGGER journal_is_append_only_update BEFORE UPDATE ON journal
+    BEGIN
+        SELECT RAISE(ABORT, 'the journal is append-only');
+    END;
+    CREATE TRIGGER journal_is_append_only_delete BEFORE DELETE ON journal
+    BEGIN
+        SELECT RAISE(ABORT, 'the journal is append-only');
+    END;
+
+    CREATE TABLE session_stats (
+        id         INTEGER PRIMARY KEY,
+        day        TEXT NOT NULL,
+        demarche_id TEXT NOT NULL,
+        outcome    TEXT NOT NULL,
+        assisted   INTEGER NOT NULL CHECK (assisted IN (0, 1)),
+        printed    INTEGER NOT NULL CHECK (printed IN (0, 1))
+    ) STRICT;
+    CREATE INDEX session_stats_by_day ON session_stats (day);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

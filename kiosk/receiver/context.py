@@ -27,6 +27,7 @@ class Stats:
         self.replays = 0
         self.dropped = 0
         self.faults_answered = 0
+        self.journal_head: str | None = None  # the last one a kiosk sent (Journal-Head)
 
     def count_request(self, method: str) -> None:
         with self._lock:
@@ -50,6 +51,7 @@ class Stats:
                 "connections_dropped": self.dropped,
                 "faults_answered": self.faults_answered,
                 "received": dict(self.received),
+                "journal_head": self.journal_head,
             }
 
 

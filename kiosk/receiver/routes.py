@@ -46,10 +46,16 @@ def authenticate(ctx: Context, ex: Exchange) -> None:
         raise Problem(401, "unauthorized", "unknown kiosk token")
 
 
+_JOURNAL_HEAD = re.compile(r"[0-9]{1,18}:[0-9a-f]{64}")
+
+
 def capabilities(ctx: Context, ex: Exchange) -> Response:
     challenge = ex.query.get("challenge", [""])
     if len(challenge) != 1 or not _CHALLENGE.fullmatch(challenge[0]):
         raise Problem(400, "invalid-challenge", "challenge: 32 lowercase hex characters")
+    head = ex.headers.get("Journal-Head", "")
+    if _JOURNAL_HEAD.fullmatch(head):  # kept as the kiosk's journal at that moment
+        ctx.stats.journal_head = head
     return commit.json_response(
         200,
         {

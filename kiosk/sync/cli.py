@@ -14,11 +14,10 @@ from datetime import UTC, datetime
 
 from kiosk.config import Config
 from kiosk.sync.errors import SyncError
-from kiosk.sync.worker import SyncSettings, SyncStatus, SyncWorker
+from kiosk.sync.worker import SyncStatus, SyncWorker, sync_worker
 from offline_cache import Store, StoreError
 from offline_cache.encryption import encryptor
 from offline_cache.models import OutboxEntry, OutboxState
-from offline_cache.outbox import Outbox
 
 _LINKS = {
     "not_configured": "aucun service de dépôt configuré (sync.backend_url)",
@@ -60,7 +59,7 @@ def sync_command(config: Config, arguments: list[str]) -> int:
         print(f"File d'envoi illisible : {exc}", file=sys.stderr)
         return 2
     with store:
-        worker = SyncWorker(Outbox(store), SyncSettings.from_config(config))
+        worker = sync_worker(store, config)
         if args.status:
             _print_status(worker.status())
             return 0

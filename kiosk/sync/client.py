@@ -144,12 +144,16 @@ class BackendClient:
 
     # -- the capability check ------------------------------------------------------------
 
-    def capabilities(self) -> Capabilities:
+    def capabilities(self, journal_head: str | None = None) -> Capabilities:
         """Check that the backend itself answers (a random challenge it must echo): a portal
-        or a proxy answering 200 in its place fails here, before anything is sent."""
+        or a proxy answering 200 in its place fails here, before anything is sent.
+        ``journal_head`` ("seq:sha256") tells the backend where the kiosk's journal stands."""
         challenge = secrets.token_hex(16)
         response = self._request(
-            "GET", urljoin(self.base_url, "v1/capabilities"), params={"challenge": challenge}
+            "GET",
+            urljoin(self.base_url, "v1/capabilities"),
+            params={"challenge": challenge},
+            headers={"Journal-Head": journal_head} if journal_head else None,
         )
         if response.status_code != 200:
             raise classify(response)

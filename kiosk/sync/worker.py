@@ -41,8 +41,10 @@ from kiosk.sync.errors import (
 )
 from kiosk.sync.sender import send
 from offline_cache.errors import StoreError
+from offline_cache.journal import Journal
 from offline_cache.models import OutboxEntry, OutboxState
 from offline_cache.outbox import OFFLINE_PREFIX, Outbox, iso
+from offline_cache.store import Store
 
 LOG = logging.getLogger("kiosk.sync")
 LOCK_NAME = "sync.lock"
@@ -105,6 +107,17 @@ Clock = Callable[[], datetime]
 StuckListener = Callable[[list[OutboxEntry]], None]
 
 
+def sync_worker(store: Store, config: Any) -> SyncWorker:
+    """The worker as the kiosk and ``kiosk sync`` run it: settings from the configuration,
+    the journal's head sent with each pass to the backend."""
+    journal = Journal(store)
+    return SyncWorker(
+        Outbox(store),
+        SyncSettings.from_config(config),
+        journal_head=lambda: "{}:{}".format(*journal.head()),
+    )
+
+
 def _keyring_token() -> str | None:
     from kiosk.credentials import backend_token  # keyring loads its backends: only when used
 
@@ -120,10 +133,12 @@ class SyncWorker:
         token: Callable[[], str | None] | None = None,
         clock: Clock = lambda: datetime.now(UTC),
         rng: random.Random | None = None,
+        journal_head: Callable[[], str] | None = None,
     ) -> None:
         self.outbox = outbox
         self.settings = settings
         self._token = token or _keyring_token
+        self._journal_head = journal_head
         self._clock = clock
         self._rng = rng or random.Random()
         self._client: BackendClient | None = None
@@ -246,7 +261,7 @@ class SyncWorker:
         """The capability check: is it the backend that answers, and does it accept us?"""
         now = self._clock()
         try:
-            client.capabilities()
+            client.capabilities(self._journal_head() if self._journal_head else None)
         except Unauthorized as exc:
             self.outbox.pause_queue(str(exc), now)
             self._set_link("paused", str(exc))

@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 
 from kiosk.receiver import Receiver
-from kiosk.sync.worker import SyncSettings, SyncWorker, exclusive
+from kiosk.sync.worker import SyncSettings, SyncWorker, exclusive, sync_worker
 from offline_cache import FileToSeal, OutboxState, Store, SubmissionToSeal
+from offline_cache.journal import Journal
 from offline_cache.models import OutboxEntry
 from offline_cache.outbox import Outbox
 from tests.support.backend_key import DEMO_BACKEND_SECRET_KEY, decrypt, encrypt
@@ -416,3 +417,20 @@ def test_a_backend_busy_at_the_capability_check_is_left_alone_for_its_retry_afte
     report = rig.worker.run_once()
     assert not report.reached and rig.worker.status().link == "offline"
     assert rig.worker._next_wait(report) >= 119  # not probed every second meanwhile
+
+
+def test_each_pass_tells_the_backend_where_the_journal_stands(rig: Rig) -> None:
+    journal = Journal(rig.store)
+    journal.append("assist.opened", "M-7K2Q", rig.clock())
+    rig.worker = sync_worker(rig.store, config_for(rig.receiver.url))
+    rig.worker._token = lambda: TOKEN
+    rig.seal()
+    rig.worker.run_once()
+    seq, head = journal.head()
+    assert rig.receiver.stats()["journal_head"] == f"{seq}:{head}"
+
+
+def config_for(url: str) -> Any:
+    from kiosk.config import build_config
+
+    return build_config({"sync": {"backend_url": url}}, "(test)", demo=True)

@@ -30,6 +30,7 @@ from kiosk.idle import IdlePhase
 from kiosk.pdf import PdfPage, jpegs_to_pdf
 from kiosk.pieces import encode_page, rotate_page
 from kiosk.session import RECAP, Session, SessionClosed, SessionState
+from kiosk.stats import SessionStats
 from offline_cache import OutboxState, StoreError
 from tests.support.backend_key import opened
 
@@ -442,3 +443,17 @@ def test_a_sealed_dossier_goes_to_the_demo_backend_as_soon_as_it_is_sealed(
         kiosk.devices.shutdown()
         kiosk.store.close()
         receiver.stop()
+
+
+def test_each_finished_session_is_counted_without_personal_data(app: KioskApp) -> None:
+    session = complete_perte(app)
+    deposit_and_print(app, session)
+    app.end_session("finished")
+    app.start_session(DEMARCHE)
+    app.end_session("idle")
+    rows = SessionStats(app.store).rows()
+    today = dt.date.today().isoformat()
+    assert [(r.day, r.demarche_id, r.outcome, r.assisted, r.printed, r.sessions) for r in rows] == [
+        (today, DEMARCHE, "deposited", False, True, 1),
+        (today, DEMARCHE, "timed_out", False, False, 1),
+    ]

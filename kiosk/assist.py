@@ -1,0 +1,187 @@
+"""The médiateur's assist mode, without a toolkit: badge, PIN, lockout, journal.
+
+::
+
+    LOCKED ──enrolled badge──▶ AWAITING_PIN ──right PIN──▶ OPEN
+       ▲                           │                        │
+       └──── badge removed, wrong badge, "Fermer", end of session ◀───────┘
+
+The mode is an overlay on the usager's session, never a replacement: nothing here touches
+the session. Removing the badge locks at once (the reader reports a removal within a few
+hundred milliseconds). Wrong PINs: after ``max_failures`` in a row the badge is refused for
+``lockout_s``, doubled at each new lockout, so guessing a 4-digit PIN takes years, while a
+médiateur who mistypes loses seconds. Every step is in the journal under the médiateur's
+pseudonym; PINs and badge numbers never are.
+
+Card events arrive on the reader's thread: the owner (``ui``) hands them to its own thread
+before calling ``badge_inserted`` / ``badge_removed``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+
+from drivers.cardreader.interface import PinResult, PinStatus
+from kiosk.mediateurs import Mediateur, MediateurRegistry
+from offline_cache.journal import Journal
+
+LOG = logging.getLogger("kiosk.assist")
+KIOSK_ACTOR = "kiosk"
+
+
+class AssistState(Enum):
+    LOCKED = "locked"
+    AWAITING_PIN = "awaiting_pin"
+    OPEN = "open"
+
+
+@dataclass(frozen=True)
+class PinAnswer:
+    accepted: bool
+    message: str  # for the médiateur, in French
+    retry_in_s: float = 0.0
+
+
+@dataclass
+class _Failures:
+    count: int = 0
+    lockouts: int = 0
+    locked_until: datetime = field(default_factory=lambda: datetime.min.replace(tzinfo=UTC))
+
+
+StateListener = Callable[[AssistState], None]
+CardPin = Callable[[str], PinResult]
+
+
+class AssistMode:
+    def __init__(
+        self,
+        registry: MediateurRegistry,
+        journal: Journal,
+        *,
+        card_pin: CardPin | None = None,
+        max_failures: int = 3,
+        lockout_s: float = 30.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.registry = registry
+        self.journal = journal
+        self._card_pin = card_pin
+        self.max_failures = max_failures
+        self.lockout_s = lockout_s
+        self._clock = clock
+        self.state = AssistState.LOCKED
+        self.mediateur: Mediateur | None = None  # the badge holder, from AWAITING_PIN on
+        self._failures: dict[str, _Failures] = {}
+        self._listeners: list[StateListener] = []
+
+    def subscribe(self, listener: StateListener) -> None:
+        self._listeners.append(listener)
+
+    def _set(self, state: AssistState) -> None:
+        if state is not self.state:
+            self.state = state
+            for listener in self._listeners:
+                listener(state)
+
+    # -- the badge -----------------------------------------------------------------------
+
+    def badge_inserted(self, card_id: str | None) -> bool:
+        """A badge is presented; True if it is an enrolled médiateur's (the PIN comes next)."""
+        if self.state is AssistState.OPEN:
+            self.close("badge_changed")
+        mediateur = self.registry.find(card_id) if card_id else None
+        if mediateur is None:
+            self.journal.append("assist.badge_refused", KIOSK_ACTOR, self._clock())
+            self.mediateur = None
+            self._set(AssistState.LOCKED)
+            return False
+        self.mediateur = mediateur
+        self._set(AssistState.AWAITING_PIN)
+        return True
+
+    def badge_removed(self) -> None:
+        """Locks at once, whatever the state: the badge is the médiateur's presence."""
+        self._journal_close("badge_removed")
+        self.mediateur = None
+        self._set(AssistState.LOCKED)
+
+    # -- the PIN -------------------------------------------------------------------------
+
+    def enter_pin(self, pin: str) -> PinAnswer:
+        mediateur = self.mediateur
+        if self.state is not AssistState.AWAITING_PIN or mediateur is None:
+            return PinAnswer(False, "Présentez d'abord votre badge.")
+        now = self._clock()
+        failures = self._failures.setdefault(mediateur.mediateur_id, _Failures())
+        wait = (failures.locked_until - now).total_seconds()
+        if wait > 0:
+            return PinAnswer(False, _locked_message(wait), wait)
+        problem = self._check(mediateur, pin)
+        if problem == "blocked":
+            self.journal.append("assist.card_blocked", mediateur.mediateur_id, now)
+            return PinAnswer(False, "Ce badge est bloqué : adressez-vous au service informatique.")
+        if problem:
+            return self._failed(mediateur, failures, now)
+        failures.count, failures.lockouts = 0, 0
+        self.journal.append("assist.opened", mediateur.mediateur_id, now)
+        self._set(AssistState.OPEN)
+        return PinAnswer(True, f"Mode accompagnement ouvert : {mediateur.display_name}.")
+
+    def _check(self, mediateur: Mediateur, pin: str) -> str:
+        """ "" when the PIN is right; "wrong" or "blocked" otherwise."""
+        if not self.registry.pin_matches(mediateur.mediateur_id, pin):
+            return "wrong"
+        if self._card_pin is None:
+            return ""
+        try:
+            result = self._card_pin(pin)  # a badge with a PIN of its own checks it too
+        except Exception as exc:  # the reader or the card failed: never open on doubt
+            LOG.warning("card PIN check failed: %s", type(exc).__name__)
+            return "wrong"
+        if result.status is PinStatus.BLOCKED:
+            return "blocked"
+        return "wrong" if result.status is PinStatus.WRONG else ""
+
+    def _failed(self, mediateur: Mediateur, failures: _Failures, now: datetime) -> PinAnswer:
+        failures.count += 1
+        self.journal.append(
+            "assist.pin_failed", mediateur.mediateur_id, now, failures=failures.count
+        )
+        left = self.max_failures - failures.count
+        if left > 0:
+            return PinAnswer(False, f"Code incorrect. Encore {left} essai(s).")
+        delay = self.lockout_s * 2**failures.lockouts
+        failures.count, failures.lockouts = 0, failures.lockouts + 1
+        failures.locked_until = now + timedelta(seconds=delay)
+        self.journal.append("assist.locked_out", mediateur.mediateur_id, now, seconds=int(delay))
+        return PinAnswer(False, _locked_message(delay), delay)
+
+    # -- closing -------------------------------------------------------------------------
+
+    def close(self, reason: str) -> None:
+        """Leave the assist mode ("Fermer", the session ended): with the badge still in the
+        reader, the PIN is asked again to come back."""
+        self._journal_close(reason)
+        self._set(AssistState.AWAITING_PIN if self.mediateur else AssistState.LOCKED)
+
+    def _journal_close(self, reason: str) -> None:
+        if self.state is AssistState.OPEN and self.mediateur is not None:
+            self.journal.append(
+                "assist.closed", self.mediateur.mediateur_id, self._clock(), reason=reason
+            )
+
+    @property
+    def actor(self) -> str:
+        """Who acts now, for the journal and the answers' attribution."""
+        if self.state is AssistState.OPEN and self.mediateur is not None:
+            return self.mediateur.mediateur_id
+        return "usager"
+
+
+def _locked_message(seconds: float) -> str:
+    return f"Trop d'essais : réessayez dans {max(1, round(seconds))} secondes."

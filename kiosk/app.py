@@ -33,6 +33,7 @@ from kiosk.receipt import build_receipt
 from kiosk.scanning import PageSink, ScanOutcome, scan_piece
 
 if TYPE_CHECKING:
+    from kiosk.assist import AssistMode
     from kiosk.camera_capture import DocumentCamera, PreviewSink
     from kiosk.page_processing import Orienter
     from kiosk.portrait_capture import LiveView, Portrait, PortraitCamera
@@ -81,6 +82,7 @@ class KioskApp:
         # Set by the bootstrap: told to look at the queue as soon as a dossier is sealed.
         self.sync: SyncWorker | None = None
         self.stats: SessionStats | None = None  # set by the bootstrap too
+        self.assist: AssistMode | None = None  # the médiateur's mode, with a badge reader
 
     def subscribe(self, listener: SessionListener) -> None:
         self._listeners.append(listener)
@@ -262,10 +264,10 @@ class KioskApp:
             "submission_id": session.id,
             "demarche": {"id": session.demarche.id, "version": session.demarche.version},
             "kiosk_id": self.config["kiosk.id"],
-            "assisted": False,
+            "assisted": session.assisted,
             "started_at": session.started_at.isoformat(),
             "answers": session.answers,
-            "answered_by": {key: "usager" for key in session.answers},
+            "answered_by": session.answered_by,
             "pieces": pieces,
         }
         # Fail here, on the GUI thread with the session intact, rather than in the store.
@@ -275,7 +277,7 @@ class KioskApp:
             demarche_id=session.demarche.id,
             demarche_version=session.demarche.version,
             kiosk_id=self.config["kiosk.id"],
-            assisted=False,
+            assisted=session.assisted,
             manifest=manifest,
             files=tuple(files),
         )

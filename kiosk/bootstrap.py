@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kiosk.app import KioskApp
+from kiosk.assist import AssistMode
 from kiosk.catalog import Catalog, catalog_dir, load_catalog
 from kiosk.config import Config
 from kiosk.devices import build_devices
+from kiosk.mediateurs import MediateurRegistry
 from kiosk.stats import SessionStats
 from kiosk.sync.worker import sync_worker
 from offline_cache import Store, StoreError
 from offline_cache.encryption import encryptor
+from offline_cache.journal import Journal
 
 if TYPE_CHECKING:
     from kiosk.receiver import Receiver
@@ -35,6 +38,13 @@ def build_app(
     # Built here, started by the caller that owns the process (the screen, or the tests).
     app.sync = sync_worker(store, config)
     app.stats = SessionStats(store)
+    app.assist = AssistMode(
+        MediateurRegistry(store),
+        Journal(store),
+        card_pin=app.devices.cardreader.verify_pin,
+        max_failures=config["assist.max_pin_failures"],
+        lockout_s=float(config["assist.lockout_s"]),
+    )
     return app
 
 

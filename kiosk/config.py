@@ -284,6 +284,20 @@ SCHEMA: tuple[Setting, ...] = (
         _one_of(*CARDREADER_BACKENDS),
     ),
     Setting(
+        "assist.max_pin_failures",
+        int,
+        3,
+        "Codes PIN faux d'affilée avant que le badge soit refusé un moment.",
+        _range(1, 10),
+    ),
+    Setting(
+        "assist.lockout_s",
+        int,
+        30,
+        "Durée du premier refus après trop de codes faux (doublée à chaque nouveau refus).",
+        _range(5, 3600),
+    ),
+    Setting(
         "sync.backend_url",
         str,
         "",

@@ -49,6 +49,10 @@ class Session:
         # For the statistics: did a médiateur act in this session, did the receipt print.
         self.assisted = False
         self.receipt_printed = False
+        # Who entered each answer: "usager", or the pseudonym of the médiateur who did, with
+        # the usager's consent (the sealed dossier says so, answer by answer).
+        self.actor = "usager"
+        self._answered_by: dict[str, str] = {}
         self._answers: dict[str, Any] = {}
         self._pages: dict[str, list[PageImage]] = {}
         self.current: str = self.engine.first_step(self._answers).id
@@ -111,7 +115,13 @@ class Session:
             else:
                 self._answers[step.id] = previous
             return Checked(error=broken[0].message)
+        self._answered_by[step.id] = self.actor
         return checked
+
+    @property
+    def answered_by(self) -> dict[str, str]:
+        """For each kept answer, who entered it."""
+        return {key: self._answered_by.get(key, "usager") for key in self.answers}
 
     def broken_rules(self) -> list[Rule]:
         return self.engine.broken_rules(self._answers)
@@ -159,6 +169,7 @@ class Session:
     def wipe(self) -> None:
         """Forget everything the usager entered. Idempotent."""
         self._answers.clear()
+        self._answered_by.clear()
         for pages in self._pages.values():
             pages.clear()
         self._pages.clear()

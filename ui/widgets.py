@@ -87,9 +87,14 @@ def clear_layout(layout: QLayout, keep_last: int = 0) -> None:
     """Remove and delete the layout's widgets, keeping the last ``keep_last`` items (a stretch)."""
     while layout.count() > keep_last:
         item = layout.takeAt(0)
-        widget = item.widget() if item is not None else None
+        if item is None:
+            continue
+        widget, inner = item.widget(), item.layout()
         if widget is not None:
             discard(widget)
+        elif inner is not None:  # a nested layout's widgets would stay on screen otherwise
+            clear_layout(inner)
+            inner.deleteLater()
 
 
 def restyle(widget: QWidget) -> None:

@@ -22,6 +22,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from drivers.errors import DeviceError
+from kiosk.assist import AssistState
 from kiosk.catalog import Catalog, Family
 from kiosk.config import Config
 from kiosk.demarche import PhotoStep, PieceStep, Question
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from kiosk.app import Deposit, KioskApp, PrintOutcome
     from kiosk.session import Session
     from offline_cache import SealedSubmission
+    from ui.assist_panel import AssistUi
 
 LOG = logging.getLogger("ui.window")
 IDLE_POLL_MS = 250
@@ -71,6 +73,7 @@ class KioskWindow(QWidget):
         self._idle_timer = self._timer(self._check_idle, single_shot=False)
         self._receipt_timer = self._timer(lambda: self.finish("finished"))
         self._deposit: Deposit | None = None
+        self.assist_ui: AssistUi | None = None  # with the application, when it has a reader
         self._intro_demarche = ""
         self._wiped_timer = self._timer(lambda: self.show_screen(self.home))
 
@@ -84,7 +87,39 @@ class KioskWindow(QWidget):
         """Second stage: the application is assembled; build the journey's screens."""
         self._app = app
         self._build_journey_screens()
+        if app.assist is not None:
+            from ui.assist_panel import AssistUi
+
+            self.assist_ui = AssistUi(self, app.assist)
+            layout = self.layout()
+            if isinstance(layout, QVBoxLayout):
+                layout.insertWidget(0, self.assist_ui.banner)
+            self.assist_ui.start()
         self._idle_timer.start(IDLE_POLL_MS)
+
+    @property
+    def has_deposit(self) -> bool:
+        return self._deposit is not None
+
+    def show_message_text(self, kind: str, title: str, body: str) -> None:
+        self.overlay.present(kind, title, body, [Choice(_("OK"), "message-ok", lambda: None, True)])
+
+    def status_text(self) -> str:
+        """The médiateur's view of the kiosk: the queue to the backend, what is stuck."""
+        if self.app.sync is None:
+            return _("Envoi des dossiers : non configuré.")
+        status = self.app.sync.status()
+        lines = [_("Service de dépôt : {link}").format(link=status.link)]
+        lines += [f"{state.value} : {count}" for state, count in status.counts.items() if count]
+        for entry in status.stuck:
+            lines.append(
+                _("Bloqué : {number} ({state}) {error}").format(
+                    number=entry.dossier_number,
+                    state=entry.state.value,
+                    error=entry.last_error or "",
+                )
+            )
+        return "\n".join(lines)
 
     def out_of_service(self) -> None:
         """The application could not be assembled (store unusable): say so, take no démarche."""
@@ -432,6 +467,8 @@ class KioskWindow(QWidget):
         # keep an usager's data on screen (scans can be cancelled, receipts are optional).
         if self._app is None or self._app.session is None:
             return
+        if self.assist_ui is not None and self.assist_ui.mode.state is AssistState.OPEN:
+            self.app.idle.touch()  # a médiateur at the kiosk: the usager is not gone
         state = self.app.idle_state()
         if state.phase is IdlePhase.EXPIRED:
             log_event(LOG, "session.idle_expired", session_id=self._session().id)

@@ -1,0 +1,125 @@
+"""The médiateur at the kiosk, on the real window: badge, PIN pad, consent, attribution,
+badge out -> locked. The simulated reader delivers its events on its own thread, as pyscard's
+monitor does, so the hand-off to the GUI thread is exercised."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from drivers.cardreader.simulated import SimulatedCardReader
+from kiosk.assist import AssistState
+from kiosk.mediateurs import MediateurRegistry
+from offline_cache.journal import Journal
+from tests.support import journey
+from tests.ui.conftest import Kiosk
+from ui import driving
+
+BADGE = "04A25F1B7780"
+PIN = "482913"
+
+
+def enrol(kiosk: Kiosk) -> str:
+    mediateur = MediateurRegistry(kiosk.app.store).enroll(
+        "Karim", BADGE, PIN, dt.datetime.now(dt.UTC)
+    )
+    return mediateur.mediateur_id
+
+
+def reader(kiosk: Kiosk) -> SimulatedCardReader:
+    device = kiosk.app.devices.cardreader
+    assert isinstance(device, SimulatedCardReader)
+    return device
+
+
+def type_pin(kiosk: Kiosk, pin: str) -> None:
+    for digit in pin:
+        driving.click(kiosk.window, f"assist-pin-{digit}")
+    driving.click(kiosk.window, "assist-pin-ok")
+
+
+def test_a_mediateur_helps_with_consent_and_the_badge_out_locks(kiosk: Kiosk) -> None:
+    mediateur_id = enrol(kiosk)
+    journey.walk_to(kiosk.driver, "email")  # the usager is in the middle of a démarche
+    session = kiosk.app.session
+    assert session is not None
+    assist_ui = kiosk.window.assist_ui
+    assert assist_ui is not None
+
+    reader(kiosk).insert(BADGE, pin=PIN)
+    kiosk.driver.wait_until(lambda: assist_ui.panel.isVisible() and assist_ui.panel.pin is not None)
+    type_pin(kiosk, "111111")
+    assert "Encore 2 essai(s)" in assist_ui.panel.message.text()
+    type_pin(kiosk, PIN)
+    assert assist_ui.mode.state is AssistState.OPEN
+    assert kiosk.app.session is session  # an overlay: the usager's session is untouched
+
+    driving.click(kiosk.window, "assist-takeover")
+    assert kiosk.window.overlay.kind == "assist-consent"
+    driving.click(kiosk.window, "assist-consent-yes")
+    assert session.assisted and assist_ui.banner.isVisible()
+    assert "Karim" in assist_ui.banner.text.text()
+
+    for action in dict(journey.STEPS)["email"]:  # the médiateur types, the usager watches
+        journey.perform(kiosk.driver, action)
+    assert session.answered_by["email"] == mediateur_id
+    assert set(session.answered_by.values()) == {"usager", mediateur_id}
+
+    removed = time.monotonic()
+    reader(kiosk).remove()
+    kiosk.driver.wait_until(lambda: assist_ui.mode.state is AssistState.LOCKED)
+    assert time.monotonic() - removed < 1.0
+    assert not assist_ui.panel.isVisible() and not assist_ui.banner.isVisible()
+    assert session.actor == "usager"  # what comes next is the usager's again
+    actions = [e.action for e in Journal(kiosk.app.store).entries()]
+    assert actions == ["assist.pin_failed", "assist.opened", "assist.takeover", "assist.closed"]
+
+
+def test_an_unknown_badge_is_refused_on_screen(kiosk: Kiosk) -> None:
+    reader(kiosk).insert("DEADBEEF")
+    kiosk.driver.wait_until(lambda: kiosk.window.overlay.kind == "assist-refused")
+    assert kiosk.window.assist_ui is not None
+    assert kiosk.window.assist_ui.mode.state is AssistState.LOCKED
+
+
+def test_the_usager_can_refuse_the_help(kiosk: Kiosk) -> None:
+    enrol(kiosk)
+    journey.walk_to(kiosk.driver, "email")
+    reader(kiosk).insert(BADGE, pin=PIN)
+    assist_ui = kiosk.window.assist_ui
+    assert assist_ui is not None
+    kiosk.driver.wait_until(lambda: assist_ui.panel.pin is not None)
+    type_pin(kiosk, PIN)
+    driving.click(kiosk.window, "assist-takeover")
+    driving.click(kiosk.window, "assist-consent-no")
+    session = kiosk.app.session
+    assert session is not None and not session.assisted and session.actor == "usager"
+    assert assist_ui.panel.isVisible()  # back to the médiateur's panel
+
+
+def test_the_mediateur_sees_the_queue_and_can_end_the_session(kiosk: Kiosk) -> None:
+    enrol(kiosk)
+    journey.walk_to(kiosk.driver, "email")
+    reader(kiosk).insert(BADGE, pin=PIN)
+    assist_ui = kiosk.window.assist_ui
+    assert assist_ui is not None
+    kiosk.driver.wait_until(lambda: assist_ui.panel.pin is not None)
+    type_pin(kiosk, PIN)
+    driving.click(kiosk.window, "assist-status")
+    assert "Service de dépôt" in assist_ui.panel.message.text()
+    driving.click(kiosk.window, "assist-back")
+    driving.click(kiosk.window, "assist-end")
+    kiosk.driver.wait_until(lambda: kiosk.app.session is None)
+    assert "assist.session_ended" in [e.action for e in Journal(kiosk.app.store).entries()]
+
+
+def test_the_pin_pad_is_gone_once_the_mode_is_open(kiosk: Kiosk) -> None:
+    enrol(kiosk)
+    reader(kiosk).insert(BADGE, pin=PIN)
+    assist_ui = kiosk.window.assist_ui
+    assert assist_ui is not None
+    kiosk.driver.wait_until(lambda: assist_ui.panel.pin is not None)
+    type_pin(kiosk, PIN)
+    visible = driving.enabled_buttons(kiosk.window)
+    assert "assist-status" in visible
+    assert not [name for name in visible if name.startswith("assist-pin")]

@@ -1,0 +1,298 @@
+"""The médiateur's side of the kiosk: the badge reader's events, the PIN pad, the panel.
+
+The panel is drawn over the usager's screen, never in its place: the session stays as it
+was underneath. While the médiateur is in, a banner tells the usager who is helping. Badge
+events come from the reader's thread and are handed to the GUI thread through a queued
+signal; taking the badge out locks at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
+
+from drivers.cardreader.interface import CardEvent
+from kiosk.assist import AssistMode, AssistState
+from kiosk.i18n import _
+from ui.overlay import Choice
+from ui.widgets import MARGIN, SPACING, button, clear_layout, label
+
+if TYPE_CHECKING:
+    from ui.window import KioskWindow
+
+LOG = logging.getLogger("ui.assist")
+
+
+class AssistPanel(QWidget):
+    """Covers the window; shows the PIN pad, then the médiateur's actions."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("assist-panel")
+        self.setProperty("role", "overlay")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        outer = QVBoxLayout(self)
+        outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        frame = QFrame()
+        frame.setProperty("role", "dialog")
+        frame.setMinimumWidth(720)
+        frame.setMaximumWidth(960)
+        self.inner = QVBoxLayout(frame)
+        self.inner.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
+        self.inner.setSpacing(SPACING)
+        self.title = label("", "question")
+        self.message = label("", "easy")
+        self.message.setObjectName("assist-message")
+        self.body = QVBoxLayout()
+        self.body.setSpacing(SPACING)
+        self.inner.addWidget(self.title)
+        self.inner.addWidget(self.message)
+        self.inner.addLayout(self.body)
+        outer.addWidget(frame)
+        parent.installEventFilter(self)
+        self.pin: QLineEdit | None = None
+        self.hide()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.parent() and event.type() == QEvent.Type.Resize:
+            self._cover()
+        return False
+
+    def _cover(self) -> None:
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
+
+    def present(self, title: str, message: str) -> None:
+        self.title.setText(title)
+        self.message.setText(message)
+        clear_layout(self.body)
+        self.pin = None
+        self._cover()
+        self.show()
+        self.raise_()
+
+    def add_pin_pad(
+        self,
+        on_digit: Callable[[str], None],
+        on_erase: Callable[[], None],
+        on_submit: Callable[[], None],
+    ) -> None:
+        self.pin = QLineEdit()
+        self.pin.setObjectName("assist-pin")
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setAccessibleName(_("Code du médiateur"))
+        self.pin.setMaxLength(12)
+        self.pin.returnPressed.connect(on_submit)
+        self.body.addWidget(self.pin)
+        grid = QGridLayout()
+        grid.setSpacing(SPACING)
+        self.body.addLayout(grid)  # first: the keys get their parent as they are added
+        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "OK"]
+        for index, key in enumerate(keys):
+            if key == "⌫":
+                widget = button(_("Effacer"), "secondary", "assist-pin-erase")
+                widget.clicked.connect(on_erase)
+            elif key == "OK":
+                widget = button(_("Valider"), "primary", "assist-pin-ok")
+                widget.clicked.connect(on_submit)
+            else:
+                widget = button(key, "secondary", f"assist-pin-{key}")
+                widget.clicked.connect(lambda _checked=False, k=key: on_digit(k))
+            grid.addWidget(widget, index // 3, index % 3)
+            widget.show()  # added to a panel that may already be visible
+        self.pin.show()
+        self.pin.setFocus()
+
+    def add_actions(self, actions: list[Choice]) -> None:
+        for choice in actions:
+            widget = button(choice.text, "primary" if choice.primary else "secondary", choice.name)
+            widget.clicked.connect(lambda _checked=False, act=choice.action: act())
+            self.body.addWidget(widget)
+            widget.show()  # added to a panel that may already be visible
+
+
+class AssistBanner(QFrame):
+    """What the usager sees while a médiateur is in: who, and a way to the panel."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("assist-banner")
+        self.setProperty("role", "header")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(MARGIN, 8, MARGIN, 8)
+        self.text = label("", "warning")
+        self.text.setObjectName("assist-banner-text")
+        self.open_panel = button(_("Panneau médiateur"), "link", "assist-open-panel")
+        row.addWidget(self.text, 1)
+        row.addWidget(self.open_panel)
+        self.hide()
+
+
+class AssistUi(QObject):
+    """Binds the reader, the core's ``AssistMode`` and the window together."""
+
+    card_event = Signal(object)  # CardEvent, emitted on the reader's thread
+
+    def __init__(self, window: KioskWindow, mode: AssistMode) -> None:
+        super().__init__(window)
+        self.window = window
+        self.mode = mode
+        self.panel = AssistPanel(window)
+        self.banner = AssistBanner()
+        self.banner.open_panel.clicked.connect(self.show_actions)
+        self.card_event.connect(self._on_card)  # queued: the reader's thread never touches Qt
+        mode.subscribe(self._state_changed)
+
+    def start(self) -> None:
+        try:
+            self.window.app.devices.cardreader.start(self.card_event.emit)
+        except Exception as exc:  # no reader: the kiosk works, without the assist mode
+            LOG.warning("badge reader not started: %s", type(exc).__name__)
+
+    # -- the badge -----------------------------------------------------------------------
+
+    def _on_card(self, event: CardEvent) -> None:
+        if event.inserted:
+            self.mode.badge_inserted(event.card_id)
+            if self.mode.state is AssistState.LOCKED:
+                self.window.show_message_text(
+                    "assist-refused",
+                    _("Badge non reconnu"),
+                    _("Ce badge n'est pas enrôlé sur cette borne."),
+                )
+        else:
+            self.mode.badge_removed()
+
+    def _state_changed(self, state: AssistState) -> None:
+        session = self.window.app.session
+        if state is not AssistState.OPEN and session is not None:
+            session.actor = "usager"  # whatever comes next is the usager's
+        if state is AssistState.LOCKED:
+            self.panel.hide()
+            self.banner.hide()
+        elif state is AssistState.AWAITING_PIN:
+            self.banner.hide()
+            self._show_pin()
+        else:
+            self.show_actions()
+
+    # -- the PIN -------------------------------------------------------------------------
+
+    def _show_pin(self) -> None:
+        name = self.mode.mediateur.display_name if self.mode.mediateur else ""
+        self.panel.present(
+            _("Mode accompagnement"),
+            _("Bonjour {name}. Tapez votre code.").format(name=name),
+        )
+        self.panel.add_pin_pad(self._digit, self._erase, self._submit)
+
+    def _digit(self, key: str) -> None:
+        if self.panel.pin is not None:
+            self.panel.pin.insert(key)
+
+    def _erase(self) -> None:
+        if self.panel.pin is not None:
+            self.panel.pin.backspace()
+
+    def _submit(self) -> None:
+        if self.panel.pin is None:
+            return
+        pin = self.panel.pin.text()
+        self.panel.pin.clear()
+        answer = self.mode.enter_pin(pin)
+        if not answer.accepted:
+            self.panel.message.setText(answer.message)
+
+    # -- the médiateur's actions ---------------------------------------------------------
+
+    def show_actions(self) -> None:
+        if self.mode.state is not AssistState.OPEN or self.mode.mediateur is None:
+            return
+        window, session = self.window, self.window.app.session
+        self.panel.present(
+            _("Mode accompagnement : {name}").format(name=self.mode.mediateur.display_name),
+            _("La démarche de l'usager reste telle quelle en dessous."),
+        )
+        actions = [Choice(_("Masquer le panneau"), "assist-hide", self._hide_panel, True)]
+        if session is not None:
+            actions.append(Choice(_("Remplir avec l'usager"), "assist-takeover", self._ask_consent))
+            actions.append(Choice(_("Terminer la session de l'usager"), "assist-end", self._end))
+        if window.has_deposit:
+            actions.append(Choice(_("Réimprimer le reçu"), "assist-reprint", self._reprint))
+        actions.append(Choice(_("État de la borne"), "assist-status", self._show_status))
+        actions.append(Choice(_("Quitter le mode accompagnement"), "assist-close", self._close))
+        self.panel.add_actions(actions)
+
+    def _hide_panel(self) -> None:
+        self.panel.hide()
+        if self.mode.mediateur is not None:
+            self.banner.text.setText(
+                _("{name}, médiateur numérique, est avec vous.").format(
+                    name=self.mode.mediateur.display_name
+                )
+            )
+            self.banner.show()
+
+    def _journal(self, action: str, **detail: object) -> None:
+        self.mode.journal.append(action, self.mode.actor, dt.datetime.now(dt.UTC), **detail)
+
+    def _ask_consent(self) -> None:
+        session, mediateur = self.window.app.session, self.mode.mediateur
+        if session is None or mediateur is None:
+            return
+        self.panel.hide()
+
+        def accepted() -> None:
+            if self.window.app.session is not session or self.mode.state is not AssistState.OPEN:
+                return
+            session.assisted = True
+            session.actor = self.mode.actor
+            self._journal("assist.takeover", demarche=session.demarche.id)
+            self._hide_panel()
+
+        def refused() -> None:
+            self._journal("assist.consent_refused", demarche=session.demarche.id)
+            self.show_actions()
+
+        self.window.overlay.present(
+            "assist-consent",
+            _("Acceptez-vous de l'aide ?"),
+            _(
+                "{name}, médiateur numérique, propose de remplir votre démarche « {title} » "
+                "avec vous. Ses réponses seront marquées comme saisies par le médiateur."
+            ).format(name=mediateur.display_name, title=session.demarche.title),
+            [
+                Choice(_("Non merci"), "assist-consent-no", refused),
+                Choice(_("Oui, j'accepte"), "assist-consent-yes", accepted, primary=True),
+            ],
+        )
+
+    def _reprint(self) -> None:
+        self._journal("assist.reprint")
+        self.panel.hide()
+        self.window.print_receipt()
+
+    def _end(self) -> None:
+        session = self.window.app.session
+        if session is not None:
+            self._journal("assist.session_ended", demarche=session.demarche.id)
+        self.panel.hide()
+        self.window.finish("ended_by_mediateur")
+
+    def _close(self) -> None:
+        self.mode.close("closed")
+        self.panel.hide()
+        self.banner.hide()
+
+    def _show_status(self) -> None:
+        self.panel.present(_("État de la borne"), self.window.status_text())
+        self.panel.add_actions([Choice(_("Retour"), "assist-back", self.show_actions, True)])
+
+    def stop(self) -> None:
+        self.window.app.devices.cardreader.stop()

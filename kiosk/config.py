@@ -22,7 +22,7 @@ DEFAULT_CONFIG_PATH = Path("/etc/point-numerique/kiosk.toml")
 SCANNER_BACKENDS = ("simulated", "sane")
 CAMERA_BACKENDS = ("simulated", "opencv")
 PRINTER_BACKENDS = ("simulated", "escpos")
-CARDREADER_BACKENDS = ("simulated",)
+CARDREADER_BACKENDS = ("simulated", "pcsc")
 KIOSK_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
@@ -280,8 +280,14 @@ SCHEMA: tuple[Setting, ...] = (
         "cardreader.backend",
         str,
         "simulated",
-        "Pilote du lecteur de badges.",
+        "Pilote du lecteur de badges : pcsc (lecteur PC/SC, pcscd) ou simulated.",
         _one_of(*CARDREADER_BACKENDS),
+    ),
+    Setting(
+        "cardreader.reader",
+        str,
+        "",
+        "Partie du nom du lecteur à utiliser (pcsc_scan -r) ; vide = tous les lecteurs.",
     ),
     Setting(
         "assist.max_pin_failures",

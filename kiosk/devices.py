@@ -151,6 +151,11 @@ def build_devices(config: Config, synchronous: bool = False) -> Devices:
             ),
             profile=config["printer.profile"],
         )
+    cardreader: CardReader = SimulatedCardReader(faults["cardreader"])
+    if config["cardreader.backend"] == "pcsc":
+        from drivers.cardreader.pcsc_reader import PcscCardReader
+
+        cardreader = PcscCardReader(config["cardreader.reader"])
     a4_queue = CupsQueue(config["printer.a4_queue"]) if config["printer.a4_queue"] else None
     return Devices(
         scanner=scanner,
@@ -158,7 +163,7 @@ def build_devices(config: Config, synchronous: bool = False) -> Devices:
         camera=camera,
         document_camera=document_camera,
         printer=printer,
-        cardreader=SimulatedCardReader(faults["cardreader"]),
+        cardreader=cardreader,
         faults=faults,
         synchronous=synchronous,
     )

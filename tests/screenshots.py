@@ -9,6 +9,7 @@ scan screen's states (the gauge, two pages with a blank one, no scanner, the cam
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import tempfile
 from pathlib import Path
@@ -144,9 +145,38 @@ def main() -> int:
         open_demarche(driver)
         pump_until(lambda: window.overlay.kind == "idle")
         _shoot(window, out, f"{next(counter):02d}-idle-warning")
+        _shoot_assist(app, window, out, next(counter))
         app.devices.shutdown()
         app.store.close()
     return 0
+
+
+def _shoot_assist(app: KioskApp, window: KioskWindow, out: Path, first: int) -> None:
+    """A médiateur badges in on an usager's session: PIN pad, panel, consent, banner."""
+    from drivers.cardreader.simulated import SimulatedCardReader
+    from kiosk.mediateurs import MediateurRegistry
+
+    window.overlay.dismiss()
+    app.idle.warning_after = 3600
+    MediateurRegistry(app.store).enroll("Karim", "04A25F1B", "482913", dt.datetime.now(dt.UTC))
+    reader = app.devices.cardreader
+    assert isinstance(reader, SimulatedCardReader) and window.assist_ui is not None
+    assist_ui = window.assist_ui
+    reader.insert("04A25F1B", pin="482913")
+    pump_until(lambda: assist_ui.panel.pin is not None)
+    for digit in "4829":
+        driving.click(window, f"assist-pin-{digit}")
+    _shoot(window, out, f"{first:02d}-assist-pin")
+    for digit in "13":
+        driving.click(window, f"assist-pin-{digit}")
+    driving.click(window, "assist-pin-ok")
+    _shoot(window, out, f"{first + 1:02d}-assist-panel")
+    driving.click(window, "assist-takeover")
+    _shoot(window, out, f"{first + 2:02d}-assist-consent")
+    driving.click(window, "assist-consent-yes")
+    _shoot(window, out, f"{first + 3:02d}-assist-banner")
+    reader.remove()
+    pump_until(lambda: not assist_ui.banner.isVisible())
 
 
 if __name__ == "__main__":

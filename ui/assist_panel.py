@@ -110,10 +110,16 @@ class AssistPanel(QWidget):
         self.pin.setFocus()
 
     def add_actions(self, actions: list[Choice]) -> None:
-        for choice in actions:
+        """One column for a few actions, two when there are more (the panel must fit a
+        1280 x 800 screen without scrolling)."""
+        grid = QGridLayout()
+        grid.setSpacing(SPACING)
+        self.body.addLayout(grid)
+        columns = 1 if len(actions) <= 4 else 2
+        for index, choice in enumerate(actions):
             widget = button(choice.text, "primary" if choice.primary else "secondary", choice.name)
             widget.clicked.connect(lambda _checked=False, act=choice.action: act())
-            self.body.addWidget(widget)
+            grid.addWidget(widget, index // columns, index % columns)
             widget.show()  # added to a panel that may already be visible
 
 

@@ -34,6 +34,9 @@ APT_PACKAGES=(
   cups cups-client cups-bsd printer-driver-cups-pdf
   # age: the tests open sealed dossiers with the standard tool, as the backend does.
   age
+  # Badge readers: pcscd, the library and swig pyscard builds against, pcsc_scan for IT staff,
+  # and vpcd, the virtual reader the tests insert badges into (tests/support/virtual_badge.py).
+  pcscd libpcsclite-dev swig pcsc-tools vsmartcard-vpcd
 )
 
 install_system_packages() {
@@ -116,8 +119,56 @@ start_cups() {
   fi
 }
 
+# pcscd with vpcd's two virtual readers, "Virtual PCD 00 00" and "Virtual PCD 00 01": a test
+# badge is a TCP client of vpcd on 127.0.0.1:35963 / 35964. vpcd listens on every interface (its
+# server mode has no bind address; its other mode reverses the connection): never install
+# vsmartcard-vpcd on a kiosk, and keep those ports firewalled on a shared development machine.
+virtual_readers_listed() { [[ "$(timeout 5 pcsc_scan -r 2>/dev/null)" == *"Virtual PCD"* ]]; }
+pcscd_pid() { tr -d '\0' 2>/dev/null </run/pcscd/pcscd.pid; }
+pcscd_running() {
+  local pid
+  pid=$(pcscd_pid) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ -S /run/pcscd/pcscd.comm ]
+}
+pcscd_auto_exits() {
+  grep -qxE -- "--auto-exit|-x" < <(tr '\0' '\n' <"/proc/$(pcscd_pid)/cmdline")
+}
+stop_pcscd() {
+  local pid
+  pid=$(pcscd_pid) || return 0
+  kill "$pid" 2>/dev/null || return 0
+  # A killed daemon lingers as a zombie for a while here: wait for its socket, not its PID.
+  for _ in $(seq 50); do [ -e /run/pcscd/pcscd.comm ] || break; sleep 0.1; done
+}
+start_pcscd() {
+  if [ -d /run/systemd/system ]; then
+    # Socket-activated: the service starts on the first client (and again after it exits).
+    systemctl start pcscd.socket
+    if ! virtual_readers_listed; then
+      systemctl restart pcscd.service  # it ran before vpcd was installed
+    fi
+  else
+    # A container without systemd: nothing would start pcscd again, so a pcscd with
+    # --auto-exit (as the socket unit runs it) quits after a minute and the tests fail; one
+    # started before vpcd was installed has no virtual readers. Either is replaced.
+    if pcscd_running && { pcscd_auto_exits || ! virtual_readers_listed; }; then
+      echo "==> pcscd: restarting it without --auto-exit, with the virtual readers"
+      stop_pcscd
+    fi
+    if ! pcscd_running; then
+      echo "==> pcscd: starting the smart-card daemon"
+      /usr/sbin/pcscd
+    fi
+  fi
+  for _ in $(seq 50); do virtual_readers_listed && break; sleep 0.1; done
+  virtual_readers_listed || {
+    echo "pcscd lists no virtual reader (vsmartcard-vpcd): run pcscd --foreground --debug" >&2
+    exit 1
+  }
+}
+
 run_tests() {
   start_cups
+  start_pcscd
   export QT_QPA_PLATFORM=offscreen
   echo "==> ruff"
   .venv/bin/ruff check .
@@ -135,7 +186,7 @@ install_python_packages
 case "$mode" in
   demo) run_demo ;;
   test) shift; run_tests "$@" ;;
-  bench) .venv/bin/python -m tests.bench ;;
+  bench) start_pcscd; .venv/bin/python -m tests.bench ;;
   screenshots)
     xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python -m tests.screenshots screenshots
     echo "==> screenshots saved in ./screenshots" ;;

@@ -21,6 +21,7 @@ BENCHES = (
     "photo_preview",
     "receipt",
     "sync",
+    "badge",
 )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -19,13 +20,15 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLineEdit, QVBox
 from drivers.cardreader.interface import CardEvent
 from kiosk.assist import AssistMode, AssistState
 from kiosk.i18n import _
+from kiosk.session import SessionState
 from ui.overlay import Choice
-from ui.widgets import MARGIN, SPACING, button, clear_layout, label
+from ui.widgets import MARGIN, SPACING, button, clear_layout, label, scrolling
 
 if TYPE_CHECKING:
     from ui.window import KioskWindow
 
 LOG = logging.getLogger("ui.assist")
+MAX_UNSCROLLED = 8  # actions that fit a 1280 x 800 screen in two columns
 
 
 class AssistPanel(QWidget):
@@ -114,7 +117,13 @@ class AssistPanel(QWidget):
         1280 x 800 screen without scrolling)."""
         grid = QGridLayout()
         grid.setSpacing(SPACING)
-        self.body.addLayout(grid)
+        if len(actions) > MAX_UNSCROLLED:  # a long démarche's steps: they scroll
+            area = scrolling(grid)
+            area.setMinimumHeight(440)
+            self.body.addWidget(area)
+            area.show()
+        else:
+            self.body.addLayout(grid)
         columns = 1 if len(actions) <= 4 else 2
         for index, choice in enumerate(actions):
             widget = button(choice.text, "primary" if choice.primary else "secondary", choice.name)
@@ -228,6 +237,8 @@ class AssistUi(QObject):
         actions = [Choice(_("Masquer le panneau"), "assist-hide", self._hide_panel, True)]
         if session is not None:
             actions.append(Choice(_("Remplir avec l'usager"), "assist-takeover", self._ask_consent))
+            if session.state is SessionState.ACTIVE:
+                actions.append(Choice(_("Revenir à une étape"), "assist-steps", self._show_steps))
             actions.append(Choice(_("Terminer la session de l'usager"), "assist-end", self._end))
         if window.has_deposit:
             actions.append(Choice(_("Réimprimer le reçu"), "assist-reprint", self._reprint))
@@ -278,6 +289,30 @@ class AssistUi(QObject):
                 Choice(_("Oui, j'accepte"), "assist-consent-yes", accepted, primary=True),
             ],
         )
+
+    def _show_steps(self) -> None:
+        """Every step the démarche asks of this usager so far, to go back to any of them."""
+        session = self.window.app.session
+        if session is None or session.state is not SessionState.ACTIVE:
+            return
+        self.panel.present(_("Revenir à une étape"), _("Les réponses déjà données sont gardées."))
+        steps = session.engine.applicable_steps(session.answers)
+        reached = [step.id for step in steps]
+        upto = reached.index(session.current) + 1 if session.current in reached else len(steps)
+        choices = [
+            Choice(step.label, f"assist-step:{step.id}", partial(self._go_to, step.id))
+            for step in steps[:upto]
+        ]
+        self.panel.add_actions([*choices, Choice(_("Retour"), "assist-back", self.show_actions)])
+
+    def _go_to(self, step_id: str) -> None:
+        session = self.window.app.session
+        if session is None or session.state is not SessionState.ACTIVE:
+            return
+        session.go_to(step_id)
+        self._journal("assist.step_back", demarche=session.demarche.id, step=step_id)
+        self.panel.hide()
+        self.window.show_current()
 
     def _reprint(self) -> None:
         self._journal("assist.reprint")

@@ -123,3 +123,23 @@ def test_the_pin_pad_is_gone_once_the_mode_is_open(kiosk: Kiosk) -> None:
     visible = driving.enabled_buttons(kiosk.window)
     assert "assist-status" in visible
     assert not [name for name in visible if name.startswith("assist-pin")]
+
+
+def test_the_mediateur_can_go_back_to_any_step_reached(kiosk: Kiosk) -> None:
+    enrol(kiosk)
+    journey.walk_to(kiosk.driver, "email")
+    reader(kiosk).insert(BADGE, pin=PIN)
+    assist_ui = kiosk.window.assist_ui
+    assert assist_ui is not None
+    kiosk.driver.wait_until(lambda: assist_ui.panel.pin is not None)
+    type_pin(kiosk, PIN)
+    driving.click(kiosk.window, "assist-steps")
+    offered = [n for n in driving.enabled_buttons(kiosk.window) if n.startswith("assist-step:")]
+    assert offered[0] == "assist-step:motif" and offered[-1] == "assist-step:email"
+    assert "assist-step:telephone" not in offered  # not reached yet
+    driving.click(kiosk.window, "assist-step:date_faits")
+    session = kiosk.app.session
+    assert session is not None and session.current == "date_faits"
+    assert not assist_ui.panel.isVisible()
+    entry = Journal(kiosk.app.store).entries()[-1]
+    assert entry.action == "assist.step_back" and entry.detail["step"] == "date_faits"

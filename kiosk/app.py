@@ -268,6 +268,7 @@ class KioskApp:
             "started_at": session.started_at.isoformat(),
             "answers": session.answers,
             "answered_by": session.answered_by,
+            "overrides": list(session.overrides),
             "pieces": pieces,
         }
         # Fail here, on the GUI thread with the session intact, rather than in the store.

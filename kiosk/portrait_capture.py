@@ -101,6 +101,7 @@ class PortraitCamera:
         self._auto = AutoCapture()
         self._paused = threading.Event()  # a photo is on screen: wait for "Recommencer"
         self._blocked = threading.Event()  # a dialog covers the view: guide, never shoot
+        self._forced = threading.Event()  # a médiateur's override: take the next face
         # The full check of the last still failed: what it found is shown for a while (the
         # live checks pass, so they alone would only say "Parfait" and count down again).
         self._rejected: Analysis | None = None
@@ -110,6 +111,12 @@ class PortraitCamera:
         """Any thread: the usager wants another photo."""
         self._auto.reset()
         self._paused.clear()
+
+    def take_anyway(self) -> None:
+        """A médiateur's override: the next frame with a face is taken even if a check fails
+        (medical glasses, a child who cannot keep still...). The photo's analysis keeps what
+        failed, for the record the override goes with."""
+        self._forced.set()
 
     def block(self, blocked: bool) -> None:
         """Any thread: while a dialog covers the view (Quitter, the idle warning), no
@@ -169,14 +176,17 @@ class PortraitCamera:
         # Mirrored as a mirror is: the usager moves left to go left on the screen.
         mirrored = np.asarray(cv2.flip(small, 1), np.uint8)
         self._on_view(LiveView(mirrored, analysis, scale, countdown))
-        if take:
+        if self._forced.is_set() and analysis.face is not None and not self._blocked.is_set():
+            self._forced.clear()
+            self._take(frame, forced=True)
+        elif take:
             self._take(frame)
 
-    def _take(self, frame: Image) -> None:
+    def _take(self, frame: Image, forced: bool = False) -> None:
         from kiosk.portrait import analyse_still
 
         still = analyse_still(frame)
-        if not still.ok or still.face is None:
+        if (not still.ok and not forced) or still.face is None:
             self._rejected, self._rejected_until = still, self._clock() + REJECTED_SHOWN_S
             self._auto.reset()
             return

@@ -53,6 +53,8 @@ class Session:
         # the usager's consent (the sealed dossier says so, answer by answer).
         self.actor = "usager"
         self._answered_by: dict[str, str] = {}
+        # Checks a médiateur overrode, with their written reason (sealed with the dossier).
+        self.overrides: list[dict[str, Any]] = []
         self._answers: dict[str, Any] = {}
         self._pages: dict[str, list[PageImage]] = {}
         self.current: str = self.engine.first_step(self._answers).id
@@ -170,6 +172,7 @@ class Session:
         """Forget everything the usager entered. Idempotent."""
         self._answers.clear()
         self._answered_by.clear()
+        self.overrides.clear()
         for pages in self._pages.values():
             pages.clear()
         self._pages.clear()

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 LOG = logging.getLogger("ui.assist")
 MAX_UNSCROLLED = 8  # actions that fit a 1280 x 800 screen in two columns
+MIN_REASON = 5  # characters: a written reason, not a click
 
 
 class AssistPanel(QWidget):
@@ -240,6 +241,10 @@ class AssistUi(QObject):
             if session.state is SessionState.ACTIVE:
                 actions.append(Choice(_("Revenir à une étape"), "assist-steps", self._show_steps))
             actions.append(Choice(_("Terminer la session de l'usager"), "assist-end", self._end))
+        if window.current_screen == "photo" and window.photo_capture.live:
+            actions.append(
+                Choice(_("Prendre la photo malgré un contrôle"), "assist-override", self._override)
+            )
         if window.has_deposit:
             actions.append(Choice(_("Réimprimer le reçu"), "assist-reprint", self._reprint))
         actions.append(Choice(_("État de la borne"), "assist-status", self._show_status))
@@ -288,6 +293,45 @@ class AssistUi(QObject):
                 Choice(_("Non merci"), "assist-consent-no", refused),
                 Choice(_("Oui, j'accepte"), "assist-consent-yes", accepted, primary=True),
             ],
+        )
+
+    def _override(self) -> None:
+        """A check the usager cannot meet (medical glasses, a child...): the médiateur writes
+        why, and the next photo with a face is taken anyway."""
+        self.panel.present(
+            _("Prendre la photo malgré un contrôle"),
+            _("Écrivez pourquoi (conservé avec le dossier) :"),
+        )
+        reason = QLineEdit()
+        reason.setObjectName("assist-override-reason")
+        reason.setAccessibleName(_("Raison"))
+        reason.setMaxLength(200)
+        self.panel.body.addWidget(reason)
+        reason.show()
+        reason.setFocus()
+
+        def confirm() -> None:
+            text = reason.text().strip()
+            if len(text) < MIN_REASON:
+                self.panel.message.setText(_("Écrivez une raison d'au moins 5 caractères."))
+                return
+            self.window.photo_capture.take_anyway(text, self.mode.actor)
+            self.panel.hide()
+
+        self.panel.add_actions(
+            [
+                Choice(_("Prendre la photo"), "assist-override-confirm", confirm, True),
+                Choice(_("Retour"), "assist-back", self.show_actions),
+            ]
+        )
+
+    def journal_override(self, step_id: str, checks: list[object]) -> None:
+        session = self.window.app.session
+        self._journal(
+            "assist.override",
+            demarche=session.demarche.id if session else "",
+            step=step_id,
+            checks=":".join(str(c) for c in checks),
         )
 
     def _show_steps(self) -> None:

@@ -45,6 +45,9 @@ class PhotoCapture(QObject):
         self._session: Session | None = None
         self._step_id = ""
         self._pending: PageImage | None = None  # taken, not yet accepted
+        # A médiateur's override waiting for its photo: (reason, who), then what it let pass.
+        self._override: tuple[str, str] | None = None
+        self._pending_override: dict[str, object] | None = None
         self._lock = threading.Lock()
         self._latest: LiveView | None = None
         self._view_ready.connect(self._show_latest)
@@ -87,6 +90,7 @@ class PhotoCapture(QObject):
         self.stop()
         self._pending = None
         self._session = None
+        self._override = self._pending_override = None
 
     # -- from the camera worker ----------------------------------------------------------
     def _offer(self, cancel: CancelToken, view: LiveView) -> None:
@@ -110,9 +114,33 @@ class PhotoCapture(QObject):
         instruction = view.analysis.instruction
         self.screen.show_view(image, _(instruction) if instruction else "", view.countdown)
 
+    @property
+    def live(self) -> bool:
+        """The camera guides the usager now (a médiateur may take the photo anyway)."""
+        return self._camera is not None and self._pending is None
+
+    def take_anyway(self, reason: str, actor: str) -> None:
+        """The médiateur's override: the next frame with a face is taken, whatever check
+        fails; the reason and the failed checks are sealed with the dossier."""
+        if self._camera is None:
+            return
+        self._override = (reason, actor)
+        self._camera.take_anyway()
+
     def _taken(self, cancel: CancelToken, portrait: Portrait) -> None:
         if cancel is not self._cancel:
             return
+        self._pending_override = None
+        failed = [f.rule for f in portrait.analysis.findings if not f.ok]
+        if self._override is not None and failed:
+            reason, actor = self._override
+            self._pending_override = {
+                "step": self._step_id,
+                "checks": failed,
+                "reason": reason,
+                "by": actor,
+            }
+        self._override = None
         page = PageImage(
             portrait.jpeg, portrait.thumbnail_jpeg, portrait.width, portrait.height, 300
         )
@@ -161,6 +189,14 @@ class PhotoCapture(QObject):
         if session is None or page is None or session is not self._session:
             return
         session.set_pages(self._step_id, [page])
+        session.overrides[:] = [o for o in session.overrides if o["step"] != self._step_id]
+        if self._pending_override is not None:
+            session.overrides.append(self._pending_override)
+            if self.window.assist_ui is not None:
+                checks = self._pending_override["checks"]
+                assert isinstance(checks, list)
+                self.window.assist_ui.journal_override(self._step_id, checks)
+            self._pending_override = None
         self._pending = None
         self.stop()
         self.screen.show_photo(page, accepted=True)

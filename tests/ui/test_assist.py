@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 from drivers.cardreader.simulated import SimulatedCardReader
+from kiosk import portrait_capture as app_portrait
 from kiosk.assist import AssistState
 from kiosk.mediateurs import MediateurRegistry
 from offline_cache.journal import Journal
 from tests.support import journey
+from tests.support.photo_demarche import photo_catalog, walk_to_photo
 from tests.ui.conftest import Kiosk
 from ui import driving
 
 BADGE = "04A25F1B7780"
+STEADY_S = app_portrait.STEADY_S
 PIN = "482913"
 
 
@@ -143,3 +148,29 @@ def test_the_mediateur_can_go_back_to_any_step_reached(kiosk: Kiosk) -> None:
     assert not assist_ui.panel.isVisible()
     entry = Journal(kiosk.app.store).entries()[-1]
     assert entry.action == "assist.step_back" and entry.detail["step"] == "date_faits"
+
+
+def test_the_mediateur_can_take_the_photo_despite_a_check_with_a_reason(
+    make_kiosk: Callable[..., Kiosk], tmp_path: Path
+) -> None:
+    kiosk = make_kiosk(kiosk={"catalog_dir": str(photo_catalog(tmp_path / "catalog"))})
+    app_portrait.STEADY_S = 3600.0  # the usager never holds still long enough by itself
+    try:
+        walk_to_photo(kiosk.driver)
+        enrol(kiosk)
+        reader(kiosk).insert(BADGE, pin=PIN)
+        assist_ui = kiosk.window.assist_ui
+        assert assist_ui is not None
+        kiosk.driver.wait_until(lambda: assist_ui.panel.pin is not None)
+        type_pin(kiosk, PIN)
+        driving.click(kiosk.window, "assist-override")
+        driving.type_text(kiosk.window, "assist-override-reason", "ok")
+        driving.click(kiosk.window, "assist-override-confirm")
+        assert "au moins 5" in assist_ui.panel.message.text()  # a reason, not a click
+        driving.type_text(kiosk.window, "assist-override-reason", "lunettes médicales")
+        driving.click(kiosk.window, "assist-override-confirm")
+        assert not assist_ui.panel.isVisible()
+        screen = kiosk.window.photo
+        kiosk.driver.wait_until(lambda: screen.accept_button.isVisible())  # taken at once
+    finally:
+        app_portrait.STEADY_S = STEADY_S

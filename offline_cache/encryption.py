@@ -12,8 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from offline_cache.errors import StoreError
-
 # age's Bech32 recipient: "age1" then 58 characters of the Bech32 alphabet (32-byte key).
 _RECIPIENT = re.compile(r"age1[02-9ac-hj-np-z]{58}")
 ENCRYPTED_SUFFIX = ".age"
@@ -29,7 +27,11 @@ def is_recipient(text: str) -> bool:
 
 def encryptor(recipient: str) -> Encrypt:
     """A function that encrypts bytes to ``recipient`` ("age1..."), checked now, not at seal."""
-    from pyrage import RecipientError, encrypt, x25519  # loaded with the store, not at start-up
+    # Loaded with the store, not at start-up: the configuration checks keys with the regex
+    # above before the first paint, without SQLite or pyrage.
+    from pyrage import RecipientError, encrypt, x25519
+
+    from offline_cache.errors import StoreError
 
     try:
         key = x25519.Recipient.from_str(recipient)

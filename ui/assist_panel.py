@@ -165,6 +165,10 @@ class AssistUi(QObject):
         self.card_event.connect(self._on_card)  # queued: the reader's thread never touches Qt
         mode.subscribe(self._state_changed)
 
+    @property
+    def is_open(self) -> bool:
+        return self.mode.state is AssistState.OPEN
+
     def start(self) -> None:
         try:
             self.window.app.devices.cardreader.start(self.card_event.emit)

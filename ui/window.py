@@ -22,7 +22,6 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from drivers.errors import DeviceError
-from kiosk.assist import AssistState
 from kiosk.catalog import Catalog, Family
 from kiosk.config import Config
 from kiosk.demarche import PhotoStep, PieceStep, Question
@@ -467,7 +466,7 @@ class KioskWindow(QWidget):
         # keep an usager's data on screen (scans can be cancelled, receipts are optional).
         if self._app is None or self._app.session is None:
             return
-        if self.assist_ui is not None and self.assist_ui.mode.state is AssistState.OPEN:
+        if self.assist_ui is not None and self.assist_ui.is_open:
             self.app.idle.touch()  # a médiateur at the kiosk: the usager is not gone
         state = self.app.idle_state()
         if state.phase is IdlePhase.EXPIRED:

@@ -41,6 +41,9 @@ class IdleMonitor:
     def touch(self) -> None:
         self._last_input = self._clock()
 
+    def idle_seconds(self) -> float:
+        return self._clock() - self._last_input
+
     def state(self) -> IdleState:
         idle = self._clock() - self._last_input
         left = self.warning_after + self.countdown - idle

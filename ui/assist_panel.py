@@ -379,6 +379,13 @@ class AssistUi(QObject):
         self.panel.hide()
         self.banner.hide()
 
+    def close_for_inactivity(self) -> None:
+        """Nobody touched the kiosk for minutes with the mode open: close it (the PIN is
+        asked again), so the usager's idle timeout applies again."""
+        self.mode.close("inactivity")
+        self.panel.hide()
+        self.banner.hide()
+
     def _show_status(self) -> None:
         self.panel.present(_("État de la borne"), self.window.status_text())
         self.panel.add_actions([Choice(_("Retour"), "assist-back", self.show_actions, True)])

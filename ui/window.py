@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 LOG = logging.getLogger("ui.window")
 IDLE_POLL_MS = 250
 WIPED_SCREEN_MS = 2500
+ASSIST_IDLE_LIMIT_S = 300  # no touch for this long: the assist mode closes, the timeout resumes
 
 
 class KioskWindow(QWidget):
@@ -467,7 +468,11 @@ class KioskWindow(QWidget):
         if self._app is None or self._app.session is None:
             return
         if self.assist_ui is not None and self.assist_ui.is_open:
-            self.app.idle.touch()  # a médiateur at the kiosk: the usager is not gone
+            # A médiateur at the kiosk: the timeout waits for them, but a badge forgotten in
+            # the reader must not keep an usager's data on screen for good.
+            if self.app.idle.idle_seconds() < ASSIST_IDLE_LIMIT_S:
+                return
+            self.assist_ui.close_for_inactivity()
         state = self.app.idle_state()
         if state.phase is IdlePhase.EXPIRED:
             log_event(LOG, "session.idle_expired", session_id=self._session().id)

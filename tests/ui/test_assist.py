@@ -174,3 +174,23 @@ def test_the_mediateur_can_take_the_photo_despite_a_check_with_a_reason(
         kiosk.driver.wait_until(lambda: screen.accept_button.isVisible())  # taken at once
     finally:
         app_portrait.STEADY_S = STEADY_S
+
+
+def test_a_badge_forgotten_in_the_reader_does_not_hold_the_usager_s_data(kiosk: Kiosk) -> None:
+    enrol(kiosk)
+    journey.walk_to(kiosk.driver, "email")
+    reader(kiosk).insert(BADGE, pin=PIN)
+    assist_ui = kiosk.window.assist_ui
+    assert assist_ui is not None
+    kiosk.driver.wait_until(lambda: assist_ui.panel.pin is not None)
+    type_pin(kiosk, PIN)
+    kiosk.app.idle.warning_after = 10
+    kiosk.app.idle._last_input = time.monotonic() - 60
+    kiosk.window._check_idle()
+    assert assist_ui.is_open  # the médiateur is there: the timeout waits
+    assert kiosk.app.session is not None
+    kiosk.app.idle._last_input = time.monotonic() - 400  # nobody touched it for minutes
+    kiosk.window._check_idle()
+    assert not assist_ui.is_open and not assist_ui.panel.isVisible()
+    kiosk.window._check_idle()
+    assert kiosk.app.session is None  # the usager's timeout applied again: wiped

@@ -235,9 +235,14 @@ class AssistUi(QObject):
         if self.mode.state is not AssistState.OPEN or self.mode.mediateur is None:
             return
         window, session = self.window, self.window.app.session
+        from kiosk.status import attention_count
+
+        waiting = attention_count(window.app)
         self.panel.present(
             _("Mode accompagnement : {name}").format(name=self.mode.mediateur.display_name),
-            _("La démarche de l'usager reste telle quelle en dessous."),
+            _("{n} dossier(s) à voir : « État de la borne ».").format(n=waiting)
+            if waiting
+            else _("La démarche de l'usager reste telle quelle en dessous."),
         )
         actions = [Choice(_("Masquer le panneau"), "assist-hide", self._hide_panel, True)]
         if session is not None:

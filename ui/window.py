@@ -105,21 +105,10 @@ class KioskWindow(QWidget):
         self.overlay.present(kind, title, body, [Choice(_("OK"), "message-ok", lambda: None, True)])
 
     def status_text(self) -> str:
-        """The médiateur's view of the kiosk: the queue to the backend, what is stuck."""
-        if self.app.sync is None:
-            return _("Envoi des dossiers : non configuré.")
-        status = self.app.sync.status()
-        lines = [_("Service de dépôt : {link}").format(link=status.link)]
-        lines += [f"{state.value} : {count}" for state, count in status.counts.items() if count]
-        for entry in status.stuck:
-            lines.append(
-                _("Bloqué : {number} ({state}) {error}").format(
-                    number=entry.dossier_number,
-                    state=entry.state.value,
-                    error=entry.last_error or "",
-                )
-            )
-        return "\n".join(lines)
+        """The médiateur's view of the kiosk: devices, the queue to the backend, what is stuck."""
+        from kiosk.status import device_lines, queue_lines
+
+        return "\n".join([*device_lines(self.app), "", *queue_lines(self.app)])
 
     def out_of_service(self) -> None:
         """The application could not be assembled (store unusable): say so, take no démarche."""

@@ -31,7 +31,9 @@ from kiosk.pdf import PdfPage, jpegs_to_pdf
 from kiosk.pieces import encode_page, rotate_page
 from kiosk.session import RECAP, Session, SessionClosed, SessionState
 from kiosk.stats import SessionStats
+from kiosk.status import attention_count, device_lines, queue_lines
 from offline_cache import OutboxState, StoreError
+from offline_cache.outbox import Outbox
 from tests.support.backend_key import opened
 
 DEMARCHE = "permis-perte-vol"
@@ -457,3 +459,18 @@ def test_each_finished_session_is_counted_without_personal_data(app: KioskApp) -
         (today, DEMARCHE, "deposited", False, True, 1),
         (today, DEMARCHE, "timed_out", False, False, 1),
     ]
+
+
+T_NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
+
+
+def test_the_mediateur_status_names_devices_and_dossiers_to_look_at(app: KioskApp) -> None:
+    session = complete_perte(app)
+    deposit, _printing = deposit_and_print(app, session)
+    assert attention_count(app) == 0
+    Outbox(app.store).quarantine(deposit.sealed.submission_id, "HTTP 422 upload-mismatch", T_NOW)
+    assert attention_count(app) == 1
+    lines = queue_lines(app)
+    problem = next(line for line in lines if line.startswith("À voir"))
+    assert deposit.sealed.dossier_number in problem and "HTTP 422 upload-mismatch" in problem
+    assert any(line.startswith("Lecteur de badges : ") for line in device_lines(app))

@@ -105,10 +105,13 @@ class AssistMode:
         return True
 
     def badge_removed(self) -> None:
-        """Locks at once, whatever the state: the badge is the médiateur's presence."""
-        self._journal_close("badge_removed")
+        """Locks at once, whatever the state: the badge is the médiateur's presence. The lock
+        comes first: a journal that cannot be written must never keep the mode open."""
+        was_open, mediateur = self.state is AssistState.OPEN, self.mediateur
         self.mediateur = None
         self._set(AssistState.LOCKED)
+        if was_open and mediateur is not None:
+            self._journal_safely("assist.closed", mediateur.mediateur_id, reason="badge_removed")
 
     # -- the PIN -------------------------------------------------------------------------
 
@@ -122,9 +125,8 @@ class AssistMode:
         if wait > 0:
             return PinAnswer(False, _locked_message(wait), wait)
         problem = self._check(mediateur, pin)
-        if problem == "blocked":
+        if problem == "blocked":  # said like a wrong PIN: "blocked" must not confirm a guess
             self.journal.append("assist.card_blocked", mediateur.mediateur_id, now)
-            return PinAnswer(False, "Ce badge est bloqué : adressez-vous au service informatique.")
         if problem:
             return self._failed(mediateur, failures, now)
         failures.count, failures.lockouts = 0, 0
@@ -166,14 +168,16 @@ class AssistMode:
     def close(self, reason: str) -> None:
         """Leave the assist mode ("Fermer", the session ended): with the badge still in the
         reader, the PIN is asked again to come back."""
-        self._journal_close(reason)
-        self._set(AssistState.AWAITING_PIN if self.mediateur else AssistState.LOCKED)
+        was_open, mediateur = self.state is AssistState.OPEN, self.mediateur
+        self._set(AssistState.AWAITING_PIN if mediateur else AssistState.LOCKED)
+        if was_open and mediateur is not None:
+            self._journal_safely("assist.closed", mediateur.mediateur_id, reason=reason)
 
-    def _journal_close(self, reason: str) -> None:
-        if self.state is AssistState.OPEN and self.mediateur is not None:
-            self.journal.append(
-                "assist.closed", self.mediateur.mediateur_id, self._clock(), reason=reason
-            )
+    def _journal_safely(self, action: str, actor: str, **detail: object) -> None:
+        try:
+            self.journal.append(action, actor, self._clock(), **detail)
+        except Exception as exc:  # logged; the lock already happened
+            LOG.error("journal entry %s not written", action, exc_info=exc)
 
     @property
     def actor(self) -> str:

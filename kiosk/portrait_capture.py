@@ -118,6 +118,9 @@ class PortraitCamera:
         failed, for the record the override goes with."""
         self._forced.set()
 
+    def disarm(self) -> None:
+        self._forced.clear()
+
     def block(self, blocked: bool) -> None:
         """Any thread: while a dialog covers the view (Quitter, the idle warning), no
         countdown and no photo."""

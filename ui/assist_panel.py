@@ -163,6 +163,7 @@ class AssistUi(QObject):
         self.banner = AssistBanner()
         self.banner.open_panel.clicked.connect(self.show_actions)
         self.card_event.connect(self._on_card)  # queued: the reader's thread never touches Qt
+        self._reader: str | None = None  # the reader holding the médiateur's badge
         mode.subscribe(self._state_changed)
 
     @property
@@ -178,6 +179,10 @@ class AssistUi(QObject):
     # -- the badge -----------------------------------------------------------------------
 
     def _on_card(self, event: CardEvent) -> None:
+        # With several readers, only the one holding the médiateur's badge counts: a card put
+        # into another one neither closes nor opens anything.
+        if self._reader is not None and event.reader != self._reader:
+            return
         if event.inserted:
             self.mode.badge_inserted(event.card_id)
             if self.mode.state is AssistState.LOCKED:
@@ -186,13 +191,20 @@ class AssistUi(QObject):
                     _("Badge non reconnu"),
                     _("Ce badge n'est pas enrôlé sur cette borne."),
                 )
+            else:
+                self._reader = event.reader
         else:
+            self._reader = None
             self.mode.badge_removed()
 
     def _state_changed(self, state: AssistState) -> None:
         session = self.window.app.session
-        if state is not AssistState.OPEN and session is not None:
-            session.actor = "usager"  # whatever comes next is the usager's
+        if self.window.overlay.kind == "assist-consent":
+            self.window.overlay.dismiss()  # asked for a médiateur who is no longer the one
+        if state is not AssistState.OPEN:
+            self.window.photo_capture.disarm_override()
+            if session is not None:
+                session.actor = "usager"  # whatever comes next is the usager's
         if state is AssistState.LOCKED:
             self.panel.hide()
             self.banner.hide()
@@ -250,7 +262,8 @@ class AssistUi(QObject):
             if session.state is SessionState.ACTIVE:
                 actions.append(Choice(_("Revenir à une étape"), "assist-steps", self._show_steps))
             actions.append(Choice(_("Terminer la session de l'usager"), "assist-end", self._end))
-        if window.current_screen == "photo" and window.photo_capture.live:
+        taken_over = session is not None and session.actor == self.mode.actor
+        if taken_over and window.current_screen == "photo" and window.photo_capture.live:
             actions.append(
                 Choice(_("Prendre la photo malgré un contrôle"), "assist-override", self._override)
             )
@@ -280,7 +293,8 @@ class AssistUi(QObject):
         self.panel.hide()
 
         def accepted() -> None:
-            if self.window.app.session is not session or self.mode.state is not AssistState.OPEN:
+            still_there = self.mode.state is AssistState.OPEN and self.mode.mediateur is mediateur
+            if self.window.app.session is not session or not still_there:
                 return
             session.assisted = True
             session.actor = self.mode.actor
@@ -334,14 +348,26 @@ class AssistUi(QObject):
             ]
         )
 
-    def journal_override(self, step_id: str, checks: list[object]) -> None:
+    def journal_override(self, step_id: str, checks: list[object], by: str) -> None:
+        """Journaled under the médiateur who decided, even if the usager validates the photo
+        after the badge is out."""
         session = self.window.app.session
-        self._journal(
+        self.mode.journal.append(
             "assist.override",
+            by,
+            dt.datetime.now(dt.UTC),
             demarche=session.demarche.id if session else "",
             step=step_id,
             checks=":".join(str(c) for c in checks),
         )
+
+    def session_ended(self) -> None:
+        """The usager's session ends: the next usager starts without the médiateur's mode,
+        panel or banner (the PIN is asked again if the badge is still in)."""
+        if self.mode.state is AssistState.OPEN:
+            self.mode.close("session_ended")
+        self.panel.hide()
+        self.banner.hide()
 
     def _show_steps(self) -> None:
         """Every step the démarche asks of this usager so far, to go back to any of them."""

@@ -81,6 +81,7 @@ class PhotoCapture(QObject):
             self._cancel.cancel()
         self._cancel = self._camera = None
         self._pending = None
+        self._override = None
         with self._lock:
             self._latest = None
         if running and self.screen.live:
@@ -126,6 +127,12 @@ class PhotoCapture(QObject):
             return
         self._override = (reason, actor)
         self._camera.take_anyway()
+
+    def disarm_override(self) -> None:
+        """The médiateur left before the photo was taken: no forced photo after them."""
+        self._override = None
+        if self._camera is not None:
+            self._camera.disarm()
 
     def _taken(self, cancel: CancelToken, portrait: Portrait) -> None:
         if cancel is not self._cancel:
@@ -192,10 +199,11 @@ class PhotoCapture(QObject):
         session.overrides[:] = [o for o in session.overrides if o["step"] != self._step_id]
         if self._pending_override is not None:
             session.overrides.append(self._pending_override)
+            session.assisted = True
             if self.window.assist_ui is not None:
-                checks = self._pending_override["checks"]
-                assert isinstance(checks, list)
-                self.window.assist_ui.journal_override(self._step_id, checks)
+                checks, by = self._pending_override["checks"], self._pending_override["by"]
+                assert isinstance(checks, list) and isinstance(by, str)
+                self.window.assist_ui.journal_override(self._step_id, checks, by)
             self._pending_override = None
         self._pending = None
         self.stop()

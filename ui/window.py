@@ -320,6 +320,8 @@ class KioskWindow(QWidget):
         self._return_to_recap = False
         self._deposit = None
         self.overlay.dismiss()
+        if self.assist_ui is not None:  # the next usager starts without the médiateur
+            self.assist_ui.session_ended()
         self.app.end_session(reason)
         # The screens outlive the session: nothing of this usager may stay in a widget.
         for screen in (self.question, self.piece, self.photo, self.recap, self.receipt):

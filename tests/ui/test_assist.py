@@ -7,10 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
+import pytest
+
+from drivers.camera import portrait_scene
 from drivers.cardreader.simulated import SimulatedCardReader
-from kiosk import portrait_capture as app_portrait
 from kiosk.assist import AssistState
 from kiosk.mediateurs import MediateurRegistry
 from offline_cache.journal import Journal
@@ -20,7 +23,6 @@ from tests.ui.conftest import Kiosk
 from ui import driving
 
 BADGE = "04A25F1B7780"
-STEADY_S = app_portrait.STEADY_S
 PIN = "482913"
 
 
@@ -151,29 +153,82 @@ def test_the_mediateur_can_go_back_to_any_step_reached(kiosk: Kiosk) -> None:
 
 
 def test_the_mediateur_can_take_the_photo_despite_a_check_with_a_reason(
-    make_kiosk: Callable[..., Kiosk], tmp_path: Path
+    make_kiosk: Callable[..., Kiosk], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The usager stands too far from the camera: the checks never let the photo be taken.
+    monkeypatch.setattr(
+        portrait_scene,
+        "render_portrait_scene",
+        partial(portrait_scene.render_portrait_scene, head_share=0.25),
+    )
     kiosk = make_kiosk(kiosk={"catalog_dir": str(photo_catalog(tmp_path / "catalog"))})
-    app_portrait.STEADY_S = 3600.0  # the usager never holds still long enough by itself
-    try:
-        walk_to_photo(kiosk.driver)
-        enrol(kiosk)
-        reader(kiosk).insert(BADGE, pin=PIN)
-        assist_ui = kiosk.window.assist_ui
-        assert assist_ui is not None
-        kiosk.driver.wait_until(lambda: assist_ui.panel.pin is not None)
-        type_pin(kiosk, PIN)
-        driving.click(kiosk.window, "assist-override")
-        driving.type_text(kiosk.window, "assist-override-reason", "ok")
-        driving.click(kiosk.window, "assist-override-confirm")
-        assert "au moins 5" in assist_ui.panel.message.text()  # a reason, not a click
-        driving.type_text(kiosk.window, "assist-override-reason", "lunettes médicales")
-        driving.click(kiosk.window, "assist-override-confirm")
-        assert not assist_ui.panel.isVisible()
-        screen = kiosk.window.photo
-        kiosk.driver.wait_until(lambda: screen.accept_button.isVisible())  # taken at once
-    finally:
-        app_portrait.STEADY_S = STEADY_S
+    walk_to_photo(kiosk.driver)
+    mediateur_id = enrol(kiosk)
+    reader(kiosk).insert(BADGE, pin=PIN)
+    assist_ui = kiosk.window.assist_ui
+    assert assist_ui is not None
+    kiosk.driver.wait_until(lambda: assist_ui.panel.pin is not None)
+    type_pin(kiosk, PIN)
+    assert "assist-override" not in driving.enabled_buttons(kiosk.window)  # consent first
+    driving.click(kiosk.window, "assist-takeover")
+    driving.click(kiosk.window, "assist-consent-yes")
+    driving.click(kiosk.window, "assist-open-panel")
+    driving.click(kiosk.window, "assist-override")
+    driving.type_text(kiosk.window, "assist-override-reason", "ok")
+    driving.click(kiosk.window, "assist-override-confirm")
+    assert "au moins 5" in assist_ui.panel.message.text()  # a reason, not a click
+    driving.type_text(kiosk.window, "assist-override-reason", "lunettes médicales")
+    driving.click(kiosk.window, "assist-override-confirm")
+    assert not assist_ui.panel.isVisible()
+    screen = kiosk.window.photo
+    kiosk.driver.wait_until(lambda: screen.accept_button.isVisible())  # taken at once
+    reader(kiosk).remove()  # the médiateur leaves; the usager validates
+    kiosk.driver.wait_until(lambda: not assist_ui.is_open)
+    kiosk.driver.click("accept-photo")
+    session = kiosk.app.session
+    assert session is not None and session.assisted
+    [override] = session.overrides
+    assert override["reason"] == "lunettes médicales" and override["by"] == mediateur_id
+    assert override["step"] == "photo" and override["checks"]
+    entry = next(e for e in Journal(kiosk.app.store).entries() if e.action == "assist.override")
+    assert entry.actor == mediateur_id and "lunettes" not in str(entry)
+    manifest = kiosk.app.submission_for(session).manifest
+    assert manifest["overrides"] == [override] and manifest["assisted"] is True
+
+
+def test_the_next_usager_starts_without_the_mediateur(kiosk: Kiosk) -> None:
+    enrol(kiosk)
+    journey.walk_to(kiosk.driver, "email")
+    reader(kiosk).insert(BADGE, pin=PIN)
+    assist_ui = kiosk.window.assist_ui
+    assert assist_ui is not None
+    kiosk.driver.wait_until(lambda: assist_ui.panel.pin is not None)
+    type_pin(kiosk, PIN)
+    driving.click(kiosk.window, "assist-takeover")
+    driving.click(kiosk.window, "assist-consent-yes")
+    assert assist_ui.banner.isVisible()
+    driving.click(kiosk.window, "assist-open-panel")
+    driving.click(kiosk.window, "assist-end")
+    kiosk.driver.wait_until(lambda: kiosk.app.session is None)
+    assert not assist_ui.is_open
+    assert not assist_ui.banner.isVisible() and not assist_ui.panel.isVisible()
+
+
+def test_a_consent_asked_for_a_mediateur_who_left_is_withdrawn(kiosk: Kiosk) -> None:
+    enrol(kiosk)
+    journey.walk_to(kiosk.driver, "email")
+    reader(kiosk).insert(BADGE, pin=PIN)
+    assist_ui = kiosk.window.assist_ui
+    assert assist_ui is not None
+    kiosk.driver.wait_until(lambda: assist_ui.panel.pin is not None)
+    type_pin(kiosk, PIN)
+    driving.click(kiosk.window, "assist-takeover")
+    assert kiosk.window.overlay.kind == "assist-consent"
+    reader(kiosk).remove()
+    kiosk.driver.wait_until(lambda: not assist_ui.is_open)
+    assert kiosk.window.overlay.kind == ""
+    session = kiosk.app.session
+    assert session is not None and not session.assisted
 
 
 def test_a_badge_forgotten_in_the_reader_does_not_hold_the_usager_s_data(kiosk: Kiosk) -> None:

@@ -142,7 +142,10 @@ def test_a_badge_with_its_own_pin_checks_it_too(store: Store) -> None:
     answers = [PinResult(PinStatus.BLOCKED, 0), PinResult(PinStatus.OK, 3)]
     mode = assist(store, Clock(), card_pin=lambda pin: answers.pop(0))
     mode.badge_inserted(BADGE)
-    assert "bloqué" in mode.enter_pin("1234").message
+    blocked = mode.enter_pin("1234")
+    # Refused, and said exactly like a wrong PIN: "blocked" would confirm the guess.
+    assert not blocked.accepted and blocked.message == "Code incorrect. Encore 2 essai(s)."
+    assert "assist.card_blocked" in [e.action for e in Journal(store).entries()]
     assert mode.enter_pin("1234").accepted
 
 
@@ -170,3 +173,17 @@ def test_the_journal_is_a_chain_that_shows_any_change(store: Store, tmp_path: Pa
     db.commit()
     db.close()
     assert journal.verify() == ["entry 3: its content does not match its hash"]
+
+
+def test_the_badge_out_locks_even_when_the_journal_cannot_be_written(store: Store) -> None:
+    MediateurRegistry(store).enroll("Karim", BADGE, "1234", T0)
+    mode = assist(store, Clock())
+    mode.badge_inserted(BADGE)
+    assert mode.enter_pin("1234").accepted
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise StoreError("disk full", code="io_error")
+
+    mode.journal.append = broken  # type: ignore[method-assign]
+    mode.badge_removed()
+    assert mode.state is AssistState.LOCKED and mode.mediateur is None

@@ -28,6 +28,7 @@ from enum import Enum
 from drivers.cardreader.interface import PinResult, PinStatus
 from kiosk.mediateurs import Mediateur, MediateurRegistry
 from offline_cache.journal import Journal
+from offline_cache.outbox import iso
 
 LOG = logging.getLogger("kiosk.assist")
 KIOSK_ACTOR = "kiosk"
@@ -76,7 +77,6 @@ class AssistMode:
         self._clock = clock
         self.state = AssistState.LOCKED
         self.mediateur: Mediateur | None = None  # the badge holder, from AWAITING_PIN on
-        self._failures: dict[str, _Failures] = {}
         self._listeners: list[StateListener] = []
 
     def subscribe(self, listener: StateListener) -> None:
@@ -120,7 +120,7 @@ class AssistMode:
         if self.state is not AssistState.AWAITING_PIN or mediateur is None:
             return PinAnswer(False, "Présentez d'abord votre badge.")
         now = self._clock()
-        failures = self._failures.setdefault(mediateur.mediateur_id, _Failures())
+        failures = self._load_failures(mediateur.mediateur_id)
         wait = (failures.locked_until - now).total_seconds()
         if wait > 0:
             return PinAnswer(False, _locked_message(wait), wait)
@@ -129,7 +129,8 @@ class AssistMode:
             self.journal.append("assist.card_blocked", mediateur.mediateur_id, now)
         if problem:
             return self._failed(mediateur, failures, now)
-        failures.count, failures.lockouts = 0, 0
+        if failures.count or failures.lockouts:
+            self.registry.set_failures(mediateur.mediateur_id, 0, 0, "")
         self.journal.append("assist.opened", mediateur.mediateur_id, now)
         self._set(AssistState.OPEN)
         return PinAnswer(True, f"Mode accompagnement ouvert : {mediateur.display_name}.")
@@ -156,12 +157,26 @@ class AssistMode:
         )
         left = self.max_failures - failures.count
         if left > 0:
+            self._save_failures(mediateur.mediateur_id, failures)
             return PinAnswer(False, f"Code incorrect. Encore {left} essai(s).")
-        delay = self.lockout_s * 2**failures.lockouts
+        delay = self.lockout_s * 2 ** min(failures.lockouts, 20)
         failures.count, failures.lockouts = 0, failures.lockouts + 1
         failures.locked_until = now + timedelta(seconds=delay)
+        self._save_failures(mediateur.mediateur_id, failures)
         self.journal.append("assist.locked_out", mediateur.mediateur_id, now, seconds=int(delay))
         return PinAnswer(False, _locked_message(delay), delay)
+
+    def _load_failures(self, mediateur_id: str) -> _Failures:
+        """Kept in the store: a restart neither lifts a lockout nor gives fresh tries."""
+        count, lockouts, until = self.registry.failures(mediateur_id)
+        failures = _Failures(count, lockouts)
+        if until:
+            failures.locked_until = datetime.fromisoformat(until.replace("Z", "+00:00"))
+        return failures
+
+    def _save_failures(self, mediateur_id: str, failures: _Failures) -> None:
+        until = "" if failures.locked_until.year == 1 else iso(failures.locked_until)
+        self.registry.set_failures(mediateur_id, failures.count, failures.lockouts, until)
 
     # -- closing -------------------------------------------------------------------------
 

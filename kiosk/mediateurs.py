@@ -126,6 +126,25 @@ class MediateurRegistry:
             ).fetchone()
         return None if row is None else Mediateur(str(row[0]), str(row[1]), str(row[2]), False)
 
+    def failures(self, mediateur_id: str) -> tuple[int, int, str]:
+        """(wrong PINs in a row, lockouts so far, locked until: ISO time or "")."""
+        with self.store.reading("cannot read the PIN failures") as conn:
+            row = conn.execute(
+                "SELECT failures, lockouts, locked_until FROM pin_failures WHERE mediateur_id = ?",
+                (mediateur_id,),
+            ).fetchone()
+        return (0, 0, "") if row is None else (int(row[0]), int(row[1]), str(row[2]))
+
+    def set_failures(self, mediateur_id: str, failures: int, lockouts: int, until: str) -> None:
+        with self.store.transaction("cannot record the PIN failures") as conn:
+            conn.execute(
+                "INSERT INTO pin_failures (mediateur_id, failures, lockouts, locked_until) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (mediateur_id) DO UPDATE SET "
+                "failures = excluded.failures, lockouts = excluded.lockouts, "
+                "locked_until = excluded.locked_until",
+                (mediateur_id, failures, lockouts, until),
+            )
+
     def pin_matches(self, mediateur_id: str, pin: str) -> bool:
         from argon2.exceptions import InvalidHashError, VerificationError
 

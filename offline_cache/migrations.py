@@ -146,6 +146,16 @@ MIGRATIONS: tuple[str, ...] = (
     ) STRICT;
     CREATE INDEX session_stats_by_day ON session_stats (day);
     """,
+    # 4 — wrong PINs per médiateur survive a restart: restarting the kiosk must not reset a
+    # lockout (or give a guesser fresh tries).
+    """
+    CREATE TABLE pin_failures (
+        mediateur_id TEXT PRIMARY KEY REFERENCES mediateurs (mediateur_id) ON DELETE CASCADE,
+        failures     INTEGER NOT NULL CHECK (failures >= 0),
+        lockouts     INTEGER NOT NULL CHECK (lockouts >= 0),
+        locked_until TEXT NOT NULL
+    ) STRICT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -187,3 +187,19 @@ def test_the_badge_out_locks_even_when_the_journal_cannot_be_written(store: Stor
     mode.journal.append = broken  # type: ignore[method-assign]
     mode.badge_removed()
     assert mode.state is AssistState.LOCKED and mode.mediateur is None
+
+
+def test_a_lockout_survives_a_restart_and_a_badge_taken_out(store: Store) -> None:
+    clock = Clock()
+    MediateurRegistry(store).enroll("Karim", BADGE, "482913", T0)
+    mode = assist(store, clock, max_failures=3, lockout_s=30.0)
+    mode.badge_inserted(BADGE)
+    for _ in range(3):
+        mode.enter_pin("735102")
+    mode.badge_removed()
+    restarted = assist(store, clock, max_failures=3, lockout_s=30.0)  # a new process
+    restarted.badge_inserted(BADGE)
+    refused = restarted.enter_pin("482913")
+    assert not refused.accepted and refused.retry_in_s == 30.0
+    clock.now += timedelta(seconds=31)
+    assert restarted.enter_pin("482913").accepted

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from kiosk.app import KioskApp
@@ -18,6 +19,8 @@ from offline_cache.journal import Journal
 
 if TYPE_CHECKING:
     from kiosk.receiver import Receiver
+
+LOG = logging.getLogger("kiosk")
 
 
 def build_app(
@@ -38,14 +41,30 @@ def build_app(
     # Built here, started by the caller that owns the process (the screen, or the tests).
     app.sync = sync_worker(store, config)
     app.stats = SessionStats(store)
-    app.assist = AssistMode(
-        MediateurRegistry(store),
+    app.assist = _assist_mode(config, store, app)
+    return app
+
+
+def _assist_mode(config: Config, store: Store, app: KioskApp) -> AssistMode | None:
+    """The médiateur's mode, when the badge key is in the keyring (the demo makes one)."""
+    from kiosk.credentials import badge_key, use_demo_secrets
+
+    key = badge_key()
+    if key is None and config.demo:
+        import secrets
+
+        use_demo_secrets(secrets.token_urlsafe(24))
+        key = badge_key()
+    if key is None:
+        LOG.warning("no badge key in the keyring: the assist mode is off")
+        return None
+    return AssistMode(
+        MediateurRegistry(store, key),
         Journal(store),
         card_pin=app.devices.cardreader.verify_pin,
         max_failures=config["assist.max_pin_failures"],
         lockout_s=float(config["assist.lockout_s"]),
     )
-    return app
 
 
 def start_demo_backend(config: Config) -> tuple[Config, Receiver]:
@@ -54,11 +73,11 @@ def start_demo_backend(config: Config) -> tuple[Config, Receiver]:
     import secrets
     from dataclasses import replace
 
-    from kiosk.credentials import use_demo_token
+    from kiosk.credentials import use_demo_secrets
     from kiosk.receiver import Receiver
 
     token = secrets.token_urlsafe(24)
     receiver = Receiver(config.data_dir / "demo-backend", token).start()
-    use_demo_token(token)
+    use_demo_secrets(token)
     values = {**config.values, "sync.backend_url": receiver.url}
     return replace(config, values=values), receiver

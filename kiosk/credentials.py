@@ -21,6 +21,7 @@ from keyring.errors import KeyringError, PasswordSetError
 
 SERVICE = "borne-point-numerique"
 BACKEND_TOKEN = "backend-token"
+BADGE_KEY = "badge-key"  # 64 hex characters: the key of the badges' keyed hashes
 
 
 class SystemdCredentials(KeyringBackend):
@@ -83,8 +84,26 @@ def backend_token() -> str | None:
         return None
 
 
-def use_demo_token(token: str) -> None:
-    """The demo's local receiver token, in a process-only keyring."""
+def badge_key() -> bytes | None:
+    """The key the médiateurs' badges are hashed with; None when IT staff have not set it
+    (the assist mode is then off: a kiosk without it still serves usagers)."""
+    try:
+        text = _keyring().get_password(SERVICE, BADGE_KEY)
+    except KeyringError:
+        return None
+    try:
+        key = bytes.fromhex(text) if text else b""
+    except ValueError:
+        return None
+    return key if len(key) >= 32 else None
+
+
+def use_demo_secrets(token: str) -> None:
+    """The demo's local receiver token and a badge key of this run, in a process-only
+    keyring: nothing of them outlives the demo."""
+    import secrets
+
     memory = MemoryKeyring()
     memory.set_password(SERVICE, BACKEND_TOKEN, token)
+    memory.set_password(SERVICE, BADGE_KEY, secrets.token_hex(32))
     keyring.set_keyring(memory)

@@ -1,8 +1,9 @@
 """The médiateurs enrolled on this kiosk, and how a badge and a PIN are checked.
 
 Nothing that opens the assist mode is on disk in clear: a badge is found by a keyed hash of
-its identifier (HMAC-SHA256 with a random key of this kiosk, so a stolen database does not list
-badge numbers), and the PIN is kept as an argon2id hash. A médiateur appears in the journal
+its identifier (HMAC-SHA256 with this kiosk's badge key, which lives in the keyring, not in the
+database: a stolen database neither lists badge numbers nor lets anyone compute them), and
+the PIN is kept as an argon2id hash. A médiateur appears in the journal
 only as an enrolment id ("M-7K2Q"), never by name or badge; the name is shown to the usager
 ("Karim vous aide"), who must know who fills their dossier.
 """
@@ -22,7 +23,7 @@ from offline_cache.outbox import iso
 from offline_cache.store import Store
 
 PIN_PATTERN = re.compile(r"[0-9]{4,12}")
-_BADGE_KEY_SECRET = "badge_key"
+MIN_KEY_BYTES = 32
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,11 @@ def normalise_badge(card_id: str) -> str:
 
 
 class MediateurRegistry:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, badge_key: bytes) -> None:
+        if len(badge_key) < MIN_KEY_BYTES:
+            raise ValueError("the badge key must have at least 32 bytes")
         self.store = store
+        self._key = badge_key
         from argon2 import PasswordHasher  # loaded with the assist mode, not at start-up
 
         self._hasher = PasswordHasher()
@@ -53,20 +57,7 @@ class MediateurRegistry:
         badge = normalise_badge(card_id)
         if not badge:
             raise EnrolmentError("identifiant de badge vide")
-        return hmac.new(self._secret(), badge.encode("ascii"), hashlib.sha256).hexdigest()
-
-    def _secret(self) -> bytes:
-        with self.store.transaction("cannot read the badge key") as conn:
-            row = conn.execute(
-                "SELECT value FROM secrets WHERE name = ?", (_BADGE_KEY_SECRET,)
-            ).fetchone()
-            if row is not None:
-                return bytes(row[0])
-            key = secrets.token_bytes(32)
-            conn.execute(
-                "INSERT INTO secrets (name, value) VALUES (?, ?)", (_BADGE_KEY_SECRET, key)
-            )
-            return key
+        return hmac.new(self._key, badge.encode("ascii"), hashlib.sha256).hexdigest()
 
     # -- IT staff ------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 from kiosk.config import Config
+from kiosk.credentials import badge_key
 from kiosk.mediateurs import EnrolmentError, MediateurRegistry
 from kiosk.stats import SessionStats
 from offline_cache import Store, StoreError
@@ -45,8 +46,16 @@ def mediateur_command(config: Config, arguments: list[str]) -> int:
     disable.add_argument("mediateur_id")
     args = parser.parse_args(arguments)
     try:
+        key = badge_key()
+        if key is None:
+            print(
+                "Clé des badges absente du trousseau (borne-point-numerique / badge-key, "
+                "64 caractères hexadécimaux) : à installer avec les identifiants de la borne.",
+                file=sys.stderr,
+            )
+            return 2
         with _store(config) as store:
-            registry = MediateurRegistry(store)
+            registry = MediateurRegistry(store, key)
             if args.action == "list":
                 for m in registry.all():
                     state = "retiré" if m.disabled else "actif"

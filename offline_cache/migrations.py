@@ -100,15 +100,11 @@ MIGRATIONS: tuple[str, ...] = (
         since  TEXT NOT NULL
     ) STRICT;
     """,
-    # 3 — the assist mode: enrolled médiateurs (their badge only as a keyed hash, their PIN as
-    # an argon2 hash), the hash-chained journal of what happened (append-only: triggers refuse
-    # any change), and one row of statistics per finished session (no personal data).
+    # 3 — the assist mode: enrolled médiateurs (their badge only as a keyed hash, the key
+    # being in the keyring, their PIN as an argon2 hash), the hash-chained journal of what
+    # happened (append-only: triggers refuse any change), and one row of statistics per
+    # finished session (no personal data).
     """
-    CREATE TABLE secrets (
-        name  TEXT PRIMARY KEY,
-        value BLOB NOT NULL
-    ) STRICT;
-
     CREATE TABLE mediateurs (
         mediateur_id TEXT PRIMARY KEY CHECK (mediateur_id <> ''),
         display_name TEXT NOT NULL CHECK (display_name <> ''),

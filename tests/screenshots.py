@@ -154,11 +154,11 @@ def main() -> int:
 def _shoot_assist(app: KioskApp, window: KioskWindow, out: Path, first: int) -> None:
     """A médiateur badges in on an usager's session: PIN pad, panel, consent, banner."""
     from drivers.cardreader.simulated import SimulatedCardReader
-    from kiosk.mediateurs import MediateurRegistry
 
     window.overlay.dismiss()
     app.idle.warning_after = 3600
-    MediateurRegistry(app.store).enroll("Karim", "04A25F1B", "482913", dt.datetime.now(dt.UTC))
+    assert app.assist is not None
+    app.assist.registry.enroll("Karim", "04A25F1B", "482913", dt.datetime.now(dt.UTC))
     reader = app.devices.cardreader
     assert isinstance(reader, SimulatedCardReader) and window.assist_ui is not None
     assist_ui = window.assist_ui

@@ -15,7 +15,6 @@ import pytest
 from drivers.camera import portrait_scene
 from drivers.cardreader.simulated import SimulatedCardReader
 from kiosk.assist import AssistState
-from kiosk.mediateurs import MediateurRegistry
 from offline_cache.journal import Journal
 from tests.support import journey
 from tests.support.photo_demarche import photo_catalog, walk_to_photo
@@ -27,9 +26,8 @@ PIN = "482913"
 
 
 def enrol(kiosk: Kiosk) -> str:
-    mediateur = MediateurRegistry(kiosk.app.store).enroll(
-        "Karim", BADGE, PIN, dt.datetime.now(dt.UTC)
-    )
+    assert kiosk.app.assist is not None  # the demo makes a badge key of its own
+    mediateur = kiosk.app.assist.registry.enroll("Karim", BADGE, PIN, dt.datetime.now(dt.UTC))
     return mediateur.mediateur_id
 
 

@@ -17,6 +17,7 @@ from offline_cache.journal import GENESIS, Journal
 from tests.support.backend_key import encrypt
 
 BADGE = "04:A2:5F:1B:77:80"
+KEY = bytes(range(32))  # the badge key, from the keyring in the kiosk
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
@@ -36,11 +37,11 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def registry(store: Store) -> MediateurRegistry:
-    return MediateurRegistry(store)
+    return MediateurRegistry(store, KEY)
 
 
 def assist(store: Store, clock: Clock, **kwargs: object) -> AssistMode:
-    return AssistMode(MediateurRegistry(store), Journal(store), clock=clock, **kwargs)  # type: ignore[arg-type]
+    return AssistMode(MediateurRegistry(store, KEY), Journal(store), clock=clock, **kwargs)  # type: ignore[arg-type]
 
 
 # -- enrolment -----------------------------------------------------------------------------
@@ -53,6 +54,7 @@ def test_nothing_that_opens_the_mode_is_on_disk_in_clear(
     store_bytes = b"".join(p.read_bytes() for p in tmp_path.rglob("kiosk.sqlite3*"))
     assert b"482913" not in store_bytes
     assert b"04A25F1B7780" not in store_bytes and b"04:A2:5F" not in store_bytes
+    assert KEY not in store_bytes and KEY.hex().encode() not in store_bytes  # in the keyring
     found = registry.find("04a25f1b7780")  # as another reader writes it
     assert found is not None and found.display_name == "Karim"
     assert registry.pin_matches(found.mediateur_id, "482913")
@@ -87,7 +89,7 @@ def test_a_badge_is_enrolled_once_and_a_disabled_one_no_longer_opens(
 
 def test_badge_then_pin_opens_and_removing_the_badge_locks(store: Store) -> None:
     clock = Clock()
-    MediateurRegistry(store).enroll("Karim", BADGE, "1234", T0)
+    MediateurRegistry(store, KEY).enroll("Karim", BADGE, "1234", T0)
     mode = assist(store, clock)
     seen: list[AssistState] = []
     mode.subscribe(seen.append)
@@ -117,7 +119,7 @@ def test_an_unknown_badge_is_refused_and_journaled_without_its_number(store: Sto
 
 def test_wrong_pins_lock_the_badge_out_for_longer_each_time(store: Store) -> None:
     clock = Clock()
-    MediateurRegistry(store).enroll("Karim", BADGE, "482913", T0)
+    MediateurRegistry(store, KEY).enroll("Karim", BADGE, "482913", T0)
     mode = assist(store, clock, max_failures=3, lockout_s=30.0)
     mode.badge_inserted(BADGE)
     assert mode.enter_pin("735102").message == "Code incorrect. Encore 2 essai(s)."
@@ -138,7 +140,7 @@ def test_wrong_pins_lock_the_badge_out_for_longer_each_time(store: Store) -> Non
 
 
 def test_a_badge_with_its_own_pin_checks_it_too(store: Store) -> None:
-    MediateurRegistry(store).enroll("Karim", BADGE, "1234", T0)
+    MediateurRegistry(store, KEY).enroll("Karim", BADGE, "1234", T0)
     answers = [PinResult(PinStatus.BLOCKED, 0), PinResult(PinStatus.OK, 3)]
     mode = assist(store, Clock(), card_pin=lambda pin: answers.pop(0))
     mode.badge_inserted(BADGE)
@@ -176,7 +178,7 @@ def test_the_journal_is_a_chain_that_shows_any_change(store: Store, tmp_path: Pa
 
 
 def test_the_badge_out_locks_even_when_the_journal_cannot_be_written(store: Store) -> None:
-    MediateurRegistry(store).enroll("Karim", BADGE, "1234", T0)
+    MediateurRegistry(store, KEY).enroll("Karim", BADGE, "1234", T0)
     mode = assist(store, Clock())
     mode.badge_inserted(BADGE)
     assert mode.enter_pin("1234").accepted
@@ -191,7 +193,7 @@ def test_the_badge_out_locks_even_when_the_journal_cannot_be_written(store: Stor
 
 def test_a_lockout_survives_a_restart_and_a_badge_taken_out(store: Store) -> None:
     clock = Clock()
-    MediateurRegistry(store).enroll("Karim", BADGE, "482913", T0)
+    MediateurRegistry(store, KEY).enroll("Karim", BADGE, "482913", T0)
     mode = assist(store, clock, max_failures=3, lockout_s=30.0)
     mode.badge_inserted(BADGE)
     for _ in range(3):

@@ -21,6 +21,16 @@ def never_started(config: Config, options: LaunchOptions) -> int:
     raise AssertionError("a staff command must not start the screen")
 
 
+@pytest.fixture(autouse=True)
+def credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The badge key as systemd hands it to the service."""
+    directory = tmp_path / "credentials"
+    directory.mkdir(mode=0o700)
+    (directory / "badge-key").write_text("ab" * 32)
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(directory))
+    return directory
+
+
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     path = tmp_path / "kiosk.toml"
@@ -90,3 +100,11 @@ def test_stats_as_csv_for_the_prefecture(
     )
     assert run(config, "stats") == 0
     assert "Total : 3 session(s)." in capsys.readouterr().out
+
+
+def test_enrolment_without_the_badge_key_is_refused_with_what_to_do(
+    config: Path, credentials: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (credentials / "badge-key").unlink()
+    assert run(config, "mediateur", "enroll", "--name", "Karim", "--badge", "04A2") == 2
+    assert "Clé des badges absente du trousseau" in capsys.readouterr().err

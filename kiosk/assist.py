@@ -116,15 +116,35 @@ class AssistMode:
     # -- the PIN -------------------------------------------------------------------------
 
     def enter_pin(self, pin: str) -> PinAnswer:
+        """The whole PIN step at once (for callers that may wait ~150 ms: argon2, the card)."""
+        refused = self.pin_gate()
+        if refused is not None or self.mediateur is None:
+            return refused or PinAnswer(False, "Présentez d'abord votre badge.")
+        mediateur = self.mediateur
+        return self.settle_pin(mediateur, self.check_pin(mediateur, pin))
+
+    def pin_gate(self) -> PinAnswer | None:
+        """A refusal before any check (no badge, locked out), or None: go on and check."""
         mediateur = self.mediateur
         if self.state is not AssistState.AWAITING_PIN or mediateur is None:
             return PinAnswer(False, "Présentez d'abord votre badge.")
+        wait = self._load_failures(mediateur.mediateur_id).locked_until - self._clock()
+        if wait.total_seconds() > 0:
+            return PinAnswer(False, _locked_message(wait.total_seconds()), wait.total_seconds())
+        return None
+
+    def check_pin(self, mediateur: Mediateur, pin: str) -> str:
+        """The slow part, safe on any thread (the store has its lock, the card its own
+        connection): "" when right, "wrong" or "blocked" otherwise."""
+        return self._check(mediateur, pin)
+
+    def settle_pin(self, mediateur: Mediateur, problem: str) -> PinAnswer:
+        """Count the failure or open the mode, on the owner's thread. A badge taken out or
+        changed while the PIN was being checked wins: nothing opens for a médiateur gone."""
+        if self.state is not AssistState.AWAITING_PIN or self.mediateur is not mediateur:
+            return PinAnswer(False, "Présentez d'abord votre badge.")
         now = self._clock()
         failures = self._load_failures(mediateur.mediateur_id)
-        wait = (failures.locked_until - now).total_seconds()
-        if wait > 0:
-            return PinAnswer(False, _locked_message(wait), wait)
-        problem = self._check(mediateur, pin)
         if problem == "blocked":  # said like a wrong PIN: "blocked" must not confirm a guess
             self.journal.append("assist.card_blocked", mediateur.mediateur_id, now)
         if problem:

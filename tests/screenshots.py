@@ -170,6 +170,7 @@ def _shoot_assist(app: KioskApp, window: KioskWindow, out: Path, first: int) -> 
     for digit in "13":
         driving.click(window, f"assist-pin-{digit}")
     driving.click(window, "assist-pin-ok")
+    pump_until(lambda: assist_ui.is_open)
     _shoot(window, out, f"{first + 1:02d}-assist-panel")
     driving.click(window, "assist-steps")
     _shoot(window, out, f"{first + 4:02d}-assist-steps")

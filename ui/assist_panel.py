@@ -164,7 +164,13 @@ class AssistUi(QObject):
         self.banner.open_panel.clicked.connect(self.show_actions)
         self.card_event.connect(self._on_card)  # queued: the reader's thread never touches Qt
         self._reader: str | None = None  # the reader holding the médiateur's badge
+        self._checking = False  # a PIN is being checked on the reader's worker
         mode.subscribe(self._state_changed)
+
+    @property
+    def checking(self) -> bool:
+        """A PIN is being checked (on the badge reader's worker)."""
+        return self._checking
 
     @property
     def is_open(self) -> bool:
@@ -233,13 +239,33 @@ class AssistUi(QObject):
             self.panel.pin.backspace()
 
     def _submit(self) -> None:
-        if self.panel.pin is None:
+        """The PIN is checked on the badge reader's worker (argon2 and the card take ~150 ms):
+        the screen stays responsive and a badge taken out meanwhile still locks at once."""
+        if self.panel.pin is None or self._checking:
             return
         pin = self.panel.pin.text()
         self.panel.pin.clear()
-        answer = self.mode.enter_pin(pin)
-        if not answer.accepted:
-            self.panel.message.setText(answer.message)
+        refused = self.mode.pin_gate()
+        mediateur = self.mode.mediateur
+        if refused is not None or mediateur is None:
+            self.panel.message.setText(refused.message if refused else "")
+            return
+        self._checking = True
+        self.panel.message.setText(_("Vérification du code…"))
+        checking = self.window.app.devices.run("cardreader", self.mode.check_pin, mediateur, pin)
+
+        def checked(problem: str) -> None:
+            self._checking = False
+            answer = self.mode.settle_pin(mediateur, problem)
+            if not answer.accepted and self.panel.pin is not None:
+                self.panel.message.setText(answer.message)
+
+        def failed(error: BaseException) -> None:
+            self._checking = False
+            LOG.error("PIN check failed", exc_info=error)
+            self.panel.message.setText(_("Le code n'a pas pu être vérifié : réessayez."))
+
+        self.window.tasks.when_done(checking, checked, failed)
 
     # -- the médiateur's actions ---------------------------------------------------------
 

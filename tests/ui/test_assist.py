@@ -38,9 +38,13 @@ def reader(kiosk: Kiosk) -> SimulatedCardReader:
 
 
 def type_pin(kiosk: Kiosk, pin: str) -> None:
+    """Type and submit; the check runs on the reader's worker: wait for its answer."""
     for digit in pin:
         driving.click(kiosk.window, f"assist-pin-{digit}")
     driving.click(kiosk.window, "assist-pin-ok")
+    assist_ui = kiosk.window.assist_ui
+    assert assist_ui is not None
+    kiosk.driver.wait_until(lambda: not assist_ui.checking)
 
 
 def test_a_mediateur_helps_with_consent_and_the_badge_out_locks(kiosk: Kiosk) -> None:
@@ -247,3 +251,18 @@ def test_a_badge_forgotten_in_the_reader_does_not_hold_the_usager_s_data(kiosk: 
     assert not assist_ui.is_open and not assist_ui.panel.isVisible()
     kiosk.window._check_idle()
     assert kiosk.app.session is None  # the usager's timeout applied again: wiped
+
+
+def test_a_badge_taken_out_during_the_pin_check_opens_nothing(kiosk: Kiosk) -> None:
+    enrol(kiosk)
+    reader(kiosk).insert(BADGE, pin=PIN)
+    assist_ui = kiosk.window.assist_ui
+    assert assist_ui is not None
+    kiosk.driver.wait_until(lambda: assist_ui.panel.pin is not None)
+    for digit in PIN:
+        driving.click(kiosk.window, f"assist-pin-{digit}")
+    driving.click(kiosk.window, "assist-pin-ok")
+    assert assist_ui.checking  # on the reader's worker: the screen is not frozen meanwhile
+    assist_ui.mode.badge_removed()  # the badge comes out before the answer
+    kiosk.driver.wait_until(lambda: not assist_ui.checking)
+    assert not assist_ui.is_open

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from kiosk.page_processing import Orienter
     from kiosk.portrait_capture import LiveView, Portrait, PortraitCamera
     from kiosk.sync.worker import SyncWorker
+    from offline_cache.journal import Journal
 from kiosk.session import Session, SessionState
 from kiosk.stats import SessionStats, outcome_of
 from offline_cache import FileToSeal, SealedSubmission, Store, SubmissionToSeal
@@ -83,6 +84,7 @@ class KioskApp:
         self.sync: SyncWorker | None = None
         self.stats: SessionStats | None = None  # set by the bootstrap too
         self.assist: AssistMode | None = None  # the médiateur's mode, with a badge reader
+        self.journal: Journal | None = None  # the hash-chained journal (no personal data)
 
     def subscribe(self, listener: SessionListener) -> None:
         self._listeners.append(listener)
@@ -124,19 +126,29 @@ class KioskApp:
         self._emit("ended", session)
 
     def _count(self, session: Session, reason: str, sealed: bool) -> None:
-        """One row of statistics; a failure there is logged, never the usager's problem."""
-        if self.stats is None:
-            return
+        """One row of statistics and one line of journal; a failure there is logged, never
+        the usager's problem."""
+        outcome = outcome_of(reason, sealed)
         try:
-            self.stats.record(
-                dt.date.today(),
-                session.demarche.id,
-                outcome_of(reason, sealed),
-                session.assisted,
-                session.receipt_printed,
-            )
+            if self.stats is not None:
+                self.stats.record(
+                    dt.date.today(),
+                    session.demarche.id,
+                    outcome,
+                    session.assisted,
+                    session.receipt_printed,
+                )
+            if self.journal is not None:
+                self.journal.append(
+                    "session.ended",
+                    "kiosk",
+                    dt.datetime.now(dt.UTC),
+                    demarche=session.demarche.id,
+                    outcome=outcome,
+                    assisted=session.assisted,
+                )
         except Exception as exc:
-            LOG.error("statistics not recorded", exc_info=exc)
+            LOG.error("statistics or journal not recorded", exc_info=exc)
 
     def idle_state(self) -> IdleState:
         return self.idle.state()

@@ -41,6 +41,7 @@ def build_app(
     # Built here, started by the caller that owns the process (the screen, or the tests).
     app.sync = sync_worker(store, config)
     app.stats = SessionStats(store)
+    app.journal = Journal(store)
     app.assist = _assist_mode(config, store, app)
     return app
 

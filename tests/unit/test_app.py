@@ -33,6 +33,7 @@ from kiosk.session import RECAP, Session, SessionClosed, SessionState
 from kiosk.stats import SessionStats
 from kiosk.status import attention_count, device_lines, queue_lines
 from offline_cache import OutboxState, StoreError
+from offline_cache.journal import Journal
 from offline_cache.outbox import Outbox
 from tests.support.backend_key import opened
 
@@ -453,6 +454,11 @@ def test_each_finished_session_is_counted_without_personal_data(app: KioskApp) -
     app.end_session("finished")
     app.start_session(DEMARCHE)
     app.end_session("idle")
+    ended = [e for e in Journal(app.store).entries() if e.action == "session.ended"]
+    assert [e.detail["outcome"] for e in ended] == ["deposited", "timed_out"]
+    assert all(
+        e.actor == "kiosk" and set(e.detail) == {"demarche", "outcome", "assisted"} for e in ended
+    )
     rows = SessionStats(app.store).rows()
     today = dt.date.today().isoformat()
     assert [(r.day, r.demarche_id, r.outcome, r.assisted, r.printed, r.sessions) for r in rows] == [

@@ -13,7 +13,6 @@ import os
 from typing import Any
 
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
-from PySide6.QtWidgets import QApplication
 
 from ui.driving import click, describe, type_text
 from ui.window import KioskWindow
@@ -66,7 +65,7 @@ class ControlServer:
         elif cmd == "type":
             type_text(self.window, command["name"], command["text"])
         elif cmd == "quit":
-            QApplication.quit()
+            self.window.quit()
         else:
             raise ValueError(f"unknown command {cmd!r}")
         return {"ok": True}

@@ -22,6 +22,7 @@ from kiosk.catalog import Catalog, catalog_dir, load_catalog
 from kiosk.config import Config
 from kiosk.jsonlog import log_event
 from offline_cache.parsed_cache import ParsedFileCache
+from ui.lockdown import KioskGuard
 from ui.theme import apply_theme
 from ui.window import KioskWindow
 
@@ -61,6 +62,9 @@ def create_window(
     apply_theme(qt_app)
     window = KioskWindow(config, catalog)
     qt_app.installEventFilter(InputWatch(window))
+    # After InputWatch: the filter installed last sees events first, so a swallowed key is
+    # neither acted on nor counted as the usager's presence.
+    qt_app.installEventFilter(KioskGuard(window, fullscreen=config["ui.fullscreen"]))
     window.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
     if app is not None:
         window.attach(app)
@@ -97,12 +101,12 @@ def _show(window: KioskWindow, config: Config) -> None:
         window.show()
 
 
-def _quit_on_signals(qt_app: QApplication) -> QTimer:
+def _quit_on_signals(window: KioskWindow) -> QTimer:
     """SIGTERM (systemd stop) and SIGINT end the event loop cleanly: the store is closed and
     a demo's temporary data removed. Python runs signal handlers only between bytecodes, so
     a light timer wakes the interpreter while Qt waits in C++."""
     for number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(number, lambda _signum, _frame: qt_app.quit())
+        signal.signal(number, lambda _signum, _frame: window.quit())
     timer = QTimer()
     timer.timeout.connect(lambda: None)
     timer.start(SIGNAL_POLL_MS)
@@ -130,7 +134,7 @@ def run_ui(
     def painted() -> None:
         log_event(LOG, "kiosk.painted", screen=window.current_screen, duration_ms=since_start())
         if exit_after_paint:
-            qt_app.quit()
+            window.quit()
             return
         QTimer.singleShot(0, assemble)
 
@@ -163,11 +167,11 @@ def run_ui(
 
             closers.insert(0, ControlServer(window, control_socket).close)
         if exit_when_ready:
-            qt_app.quit()
+            window.quit()
 
     # A zero-delay timer fires once the event loop has processed the first paint.
     QTimer.singleShot(0, painted)
-    wakeup = _quit_on_signals(qt_app)
+    wakeup = _quit_on_signals(window)
     code = qt_app.exec()
     wakeup.stop()
     for close in closers:

@@ -19,7 +19,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
 from drivers.errors import DeviceError
 from kiosk.catalog import Catalog, Family
@@ -34,6 +35,7 @@ from kiosk.messages import (
     storage_failed,
     unexpected,
 )
+from ui.lockdown import clear_clipboard
 from ui.overlay import Choice, Overlay
 from ui.screens.home import HomeScreen
 from ui.tasks import TaskRelay
@@ -74,8 +76,24 @@ class KioskWindow(QWidget):
         self._receipt_timer = self._timer(lambda: self.finish("finished"))
         self._deposit: Deposit | None = None
         self.assist_ui: AssistUi | None = None  # with the application, when it has a reader
+        self.closing_allowed = False
         self._intro_demarche = ""
         self._wiped_timer = self._timer(lambda: self.show_screen(self.home))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Nobody closes the kiosk from its window (Alt+F4 through a window manager, a
+        close request): the process ends only through ``quit`` (SIGTERM from systemd, IT
+        staff's exit), which allows it first. Qt 6 closes every window before quitting and
+        cancels the quit if one refuses."""
+        if self.closing_allowed:
+            event.accept()
+        else:
+            event.ignore()
+
+    def quit(self) -> None:
+        """End the kiosk process cleanly (the only way the window accepts to close)."""
+        self.closing_allowed = True
+        QApplication.quit()
 
     @property
     def app(self) -> KioskApp:
@@ -322,6 +340,7 @@ class KioskWindow(QWidget):
         self.overlay.dismiss()
         if self.assist_ui is not None:  # the next usager starts without the médiateur
             self.assist_ui.session_ended()
+        clear_clipboard()
         self.app.end_session(reason)
         # The screens outlive the session: nothing of this usager may stay in a widget.
         for screen in (self.question, self.piece, self.photo, self.recap, self.receipt):

@@ -70,7 +70,17 @@ class Control:
 @pytest.fixture
 def demo_kiosk(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Control]]:
     socket_path = tmp_path / "control.sock"
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TMPDIR": str(tmp_path)}
+    home = tmp_path / "home"  # any cache Qt or a library writes lands where the tests look
+    home.mkdir()
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "TMPDIR": str(tmp_path),
+        "HOME": str(home),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+    }
     process = subprocess.Popen(
         [*KIOSK, "--demo", "--control-socket", str(socket_path)],
         stdout=subprocess.PIPE,
@@ -214,7 +224,17 @@ def test_an_unusable_data_directory_shows_out_of_service_not_a_dead_home(tmp_pat
 
 
 def test_sigterm_stops_the_kiosk_cleanly_and_removes_the_demo_data(tmp_path: Path) -> None:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TMPDIR": str(tmp_path)}
+    home = tmp_path / "home"  # any cache Qt or a library writes lands where the tests look
+    home.mkdir()
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "TMPDIR": str(tmp_path),
+        "HOME": str(home),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+    }
     process = subprocess.Popen([*KIOSK, "--demo"], stderr=subprocess.PIPE, text=True, env=env)
     assert process.stderr is not None
     deadline = time.monotonic() + 20
@@ -228,3 +248,44 @@ def test_sigterm_stops_the_kiosk_cleanly_and_removes_the_demo_data(tmp_path: Pat
     assert process.returncode == 0
     assert '"kiosk.stopped"' in rest
     assert not data_dir.exists()
+
+
+def test_after_a_session_nothing_of_the_usager_is_left_on_disk_or_in_the_logs(
+    demo_kiosk: tuple[subprocess.Popen[str], Control], tmp_path: Path
+) -> None:
+    """The wipe, verified: the usager's distinctive answers are searched for in every file
+    the kiosk wrote (its data directory, temporary files, caches under HOME) and in its log."""
+    process, control = demo_kiosk
+    control.wait_until(lambda: control.state()["screen"] == "home")
+    walk_to_recap(control.driver())
+    control.send(cmd="click", name="send")
+    control.wait_until(lambda: control.state()["screen"] == "receipt")
+    control.send(cmd="click", name="finish")
+    control.wait_until(lambda: control.state()["screen"] == "home", timeout=10)
+    [data_dir] = list(tmp_path.glob("kiosk-demo-*"))
+    # Sent to the demo's backend and purged: the whole way of a dossier has run.
+    control.wait_until(lambda: not any((data_dir / "spool").iterdir()), timeout=20)
+    distinctive = [
+        journey.NOM,
+        journey.PRENOMS,
+        journey.EMAIL,
+        journey.PHONE,
+        journey.TIMBRE,
+        journey.EPHOTO,
+    ]
+    needles = {n.encode() for text in distinctive for n in (text, text.upper(), text.lower())}
+    needles |= {text.encode("utf-16-le") for text in distinctive}  # Qt's own string format
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and not p.is_socket()]
+    # The walk sees what matters: the store, the printed receipt, the encrypted uploads.
+    names = {str(p.relative_to(data_dir)) for p in written if data_dir in p.parents}
+    assert "kiosk.sqlite3" in names
+    assert any(n.startswith("printer/") for n in names)
+    assert any(n.startswith("demo-backend/uploads/") for n in names)
+    for path in written:
+        content = path.read_bytes()
+        found = [n for n in needles if n in content]
+        assert not found, f"{path.relative_to(tmp_path)} holds {found}"
+    control.send(cmd="quit")
+    _, stderr = process.communicate(timeout=15)
+    for needle in needles:
+        assert needle.decode("utf-8", "ignore") not in stderr

@@ -28,7 +28,7 @@ class LaunchOptions:
 
 
 StartUi = Callable[[Config, LaunchOptions], int]
-_SUBCOMMANDS = ("sync", "receiver", "mediateur", "journal", "stats")
+_SUBCOMMANDS = ("sync", "receiver", "mediateur", "journal", "stats", "doctor")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,13 +73,14 @@ def _parser() -> argparse.ArgumentParser:
             "mediateur",
             "journal",
             "stats",
+            "doctor",
         ),
         help="run (défaut) ; check-config : valider la configuration ; config-reference : "
         "lister toutes les clés ; catalog check [DOSSIER] : valider des fichiers de démarches ; "
         "sync --once | --status | --state NUMÉRO : la file d'envoi ; receiver --port P "
         "--data DOSSIER : le récepteur de référence (tests, démo) ; mediateur enroll | list | "
         "disable : les badges ; journal verify | show : le journal ; stats [--csv] : les "
-        "statistiques",
+        "statistiques ; doctor : vérifier toute la borne, une ligne par point",
     )
     parser.add_argument("arguments", nargs="*", help=argparse.SUPPRESS)
     return parser
@@ -127,6 +128,11 @@ def _main(start_ui: StartUi, argv: list[str] | None) -> int:
         return 2
     if args.command == "check-config":
         return check_config(config)
+    if args.command == "doctor":
+        from kiosk.doctor import doctor
+
+        logging.disable(logging.CRITICAL)  # the findings are printed, plainly
+        return doctor(config)
     if args.command == "sync":
         from kiosk.sync.cli import sync_command
 

@@ -22,6 +22,7 @@ BENCHES = (
     "receipt",
     "sync",
     "badge",
+    "restart",
 )
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
+from kiosk import sdnotify
 from kiosk.catalog import Catalog, catalog_dir, load_catalog
 from kiosk.config import Config
 from kiosk.jsonlog import log_event
@@ -113,6 +114,18 @@ def _quit_on_signals(window: KioskWindow) -> QTimer:
     return timer
 
 
+def _feed_watchdog() -> QTimer | None:
+    """systemd's watchdog, fed by the GUI thread's event loop: a frozen screen stops feeding
+    it and the unit restarts the kiosk."""
+    interval = sdnotify.watchdog_interval_s()
+    if interval is None:
+        return None
+    timer = QTimer()
+    timer.timeout.connect(lambda: sdnotify.notify("WATCHDOG=1"))
+    timer.start(max(100, int(interval * 1000)))
+    return timer
+
+
 def run_ui(
     config: Config,
     control_socket: str | None = None,
@@ -162,6 +175,7 @@ def run_ui(
         closers.extend((app.devices.shutdown, app.store.close))
         window.attach(app)
         log_event(LOG, "kiosk.ready", duration_ms=since_start())
+        sdnotify.notify("READY=1")
         if control_socket:
             from ui.control import ControlServer
 
@@ -172,8 +186,12 @@ def run_ui(
     # A zero-delay timer fires once the event loop has processed the first paint.
     QTimer.singleShot(0, painted)
     wakeup = _quit_on_signals(window)
+    watchdog = _feed_watchdog()
     code = qt_app.exec()
     wakeup.stop()
+    if watchdog is not None:
+        watchdog.stop()
+    sdnotify.notify("STOPPING=1")
     for close in closers:
         close()
     log_event(LOG, "kiosk.stopped", code=code)

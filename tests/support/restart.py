@@ -34,8 +34,8 @@ def write_config(directory: Path) -> Path:
 class Running:
     """One kiosk process, its log events as they come."""
 
-    def __init__(self, config: Path, home: Path) -> None:
-        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(home)}
+    def __init__(self, config: Path, home: Path, env: dict[str, str] | None = None) -> None:
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(home), **(env or {})}
         self.process = subprocess.Popen(
             [KIOSK, "--config", str(config)],
             stdout=subprocess.DEVNULL,

@@ -28,7 +28,7 @@ class LaunchOptions:
 
 
 StartUi = Callable[[Config, LaunchOptions], int]
-_SUBCOMMANDS = ("sync", "receiver", "mediateur", "journal", "stats", "doctor")
+_SUBCOMMANDS = ("sync", "receiver", "mediateur", "journal", "stats", "doctor", "enroll")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -74,13 +74,15 @@ def _parser() -> argparse.ArgumentParser:
             "journal",
             "stats",
             "doctor",
+            "enroll",
         ),
         help="run (défaut) ; check-config : valider la configuration ; config-reference : "
         "lister toutes les clés ; catalog check [DOSSIER] : valider des fichiers de démarches ; "
         "sync --once | --status | --state NUMÉRO : la file d'envoi ; receiver --port P "
         "--data DOSSIER : le récepteur de référence (tests, démo) ; mediateur enroll | list | "
         "disable : les badges ; journal verify | show : le journal ; stats [--csv] : les "
-        "statistiques ; doctor : vérifier toute la borne, une ligne par point",
+        "statistiques ; doctor : vérifier toute la borne, une ligne par point ; enroll : "
+        "enregistrer le jeton du service de dépôt et la clé des badges",
     )
     parser.add_argument("arguments", nargs="*", help=argparse.SUPPRESS)
     return parser
@@ -113,6 +115,10 @@ def _main(start_ui: StartUi, argv: list[str] | None) -> int:
         from kiosk.receiver.__main__ import main as receiver_main
 
         return receiver_main(extra)
+    if args.command == "enroll":
+        from kiosk.enroll import enroll_command
+
+        return enroll_command(extra)
     if args.command == "config-reference":
         print(reference())
         return 0

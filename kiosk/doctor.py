@@ -27,7 +27,7 @@ MIN_FREE_BYTES = 500 * 1024 * 1024  # below this the spool of a day offline may 
 WARN_FREE_BYTES = 2 * 1024 * 1024 * 1024
 MAX_CLOCK_SKEW_S = 300.0  # dossier dates and TLS both need a clock within minutes
 EARLIEST_SANE_YEAR = 2025
-_KEYRING_ADVICE = "le mettre dans le trousseau (README : « Sending the dossiers »)"
+_KEYRING_ADVICE = "kiosk enroll (jeton du service de dépôt, clé des badges)"
 
 
 @dataclass(frozen=True)

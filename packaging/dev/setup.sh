@@ -34,6 +34,8 @@ APT_PACKAGES=(
   cups cups-client cups-bsd printer-driver-cups-pdf
   # age: the tests open sealed dossiers with the standard tool, as the backend does.
   age
+  # systemd-creds: `kiosk enroll` encrypts the kiosk's secrets with it (tested for real).
+  systemd
   # Badge readers: pcscd, the library and swig pyscard builds against, pcsc_scan for IT staff,
   # and vpcd, the virtual reader the tests insert badges into (tests/support/virtual_badge.py).
   pcscd libpcsclite-dev swig pcsc-tools vsmartcard-vpcd

@@ -84,7 +84,9 @@ def test_what_is_wrong_is_said_with_what_to_do(
     )
     found = by_subject(run_checks(config))
     assert found["Scanner"].status == "ÉCHEC" and "scanimage -L" in found["Scanner"].line()
-    assert found["Identifiants"].status == "ÉCHEC" and "trousseau" in found["Identifiants"].line()
+    assert (
+        found["Identifiants"].status == "ÉCHEC" and "kiosk enroll" in found["Identifiants"].line()
+    )
     assert found["Service de dépôt"].status == "ÉCHEC"
     assert "réseau" in found["Service de dépôt"].advice
 

@@ -20,6 +20,7 @@ from tests.support import journey
 from tests.support.photo_demarche import photo_catalog, walk_to_photo
 from tests.ui.conftest import Kiosk
 from ui import driving
+from ui.assist_panel import AssistUi
 
 BADGE = "04A25F1B7780"
 PIN = "482913"
@@ -45,6 +46,19 @@ def type_pin(kiosk: Kiosk, pin: str) -> None:
     assist_ui = kiosk.window.assist_ui
     assert assist_ui is not None
     kiosk.driver.wait_until(lambda: not assist_ui.checking)
+
+
+def badge_in(kiosk: Kiosk, walk_to: str | None = "email", pin: str | None = PIN) -> AssistUi:
+    """An usager at ``walk_to`` (None: home), the médiateur's badge in, ``pin`` typed."""
+    if walk_to is not None:
+        journey.walk_to(kiosk.driver, walk_to)
+    reader(kiosk).insert(BADGE, pin=PIN)
+    assist_ui = kiosk.window.assist_ui
+    assert assist_ui is not None
+    kiosk.driver.wait_until(lambda: assist_ui.panel.pin is not None)
+    if pin is not None:
+        type_pin(kiosk, pin)
+    return assist_ui
 
 
 def test_a_mediateur_helps_with_consent_and_the_badge_out_locks(kiosk: Kiosk) -> None:
@@ -93,12 +107,7 @@ def test_an_unknown_badge_is_refused_on_screen(kiosk: Kiosk) -> None:
 
 def test_the_usager_can_refuse_the_help(kiosk: Kiosk) -> None:
     enrol(kiosk)
-    journey.walk_to(kiosk.driver, "email")
-    reader(kiosk).insert(BADGE, pin=PIN)
-    assist_ui = kiosk.window.assist_ui
-    assert assist_ui is not None
-    kiosk.driver.wait_until(lambda: assist_ui.panel.pin is not None)
-    type_pin(kiosk, PIN)
+    assist_ui = badge_in(kiosk)
     driving.click(kiosk.window, "assist-takeover")
     driving.click(kiosk.window, "assist-consent-no")
     session = kiosk.app.session
@@ -108,12 +117,7 @@ def test_the_usager_can_refuse_the_help(kiosk: Kiosk) -> None:
 
 def test_the_mediateur_sees_the_queue_and_can_end_the_session(kiosk: Kiosk) -> None:
     enrol(kiosk)
-    journey.walk_to(kiosk.driver, "email")
-    reader(kiosk).insert(BADGE, pin=PIN)
-    assist_ui = kiosk.window.assist_ui
-    assert assist_ui is not None
-    kiosk.driver.wait_until(lambda: assist_ui.panel.pin is not None)
-    type_pin(kiosk, PIN)
+    assist_ui = badge_in(kiosk)
     driving.click(kiosk.window, "assist-status")
     assert "Service de dépôt" in assist_ui.panel.message.text()
     driving.click(kiosk.window, "assist-back")
@@ -124,11 +128,7 @@ def test_the_mediateur_sees_the_queue_and_can_end_the_session(kiosk: Kiosk) -> N
 
 def test_the_pin_pad_is_gone_once_the_mode_is_open(kiosk: Kiosk) -> None:
     enrol(kiosk)
-    reader(kiosk).insert(BADGE, pin=PIN)
-    assist_ui = kiosk.window.assist_ui
-    assert assist_ui is not None
-    kiosk.driver.wait_until(lambda: assist_ui.panel.pin is not None)
-    type_pin(kiosk, PIN)
+    badge_in(kiosk, walk_to=None)
     visible = driving.enabled_buttons(kiosk.window)
     assert "assist-status" in visible
     assert not [name for name in visible if name.startswith("assist-pin")]
@@ -136,12 +136,7 @@ def test_the_pin_pad_is_gone_once_the_mode_is_open(kiosk: Kiosk) -> None:
 
 def test_the_mediateur_can_go_back_to_any_step_reached(kiosk: Kiosk) -> None:
     enrol(kiosk)
-    journey.walk_to(kiosk.driver, "email")
-    reader(kiosk).insert(BADGE, pin=PIN)
-    assist_ui = kiosk.window.assist_ui
-    assert assist_ui is not None
-    kiosk.driver.wait_until(lambda: assist_ui.panel.pin is not None)
-    type_pin(kiosk, PIN)
+    assist_ui = badge_in(kiosk)
     driving.click(kiosk.window, "assist-steps")
     offered = [n for n in driving.enabled_buttons(kiosk.window) if n.startswith("assist-step:")]
     assert offered[0] == "assist-step:motif" and offered[-1] == "assist-step:email"
@@ -166,11 +161,7 @@ def test_the_mediateur_can_take_the_photo_despite_a_check_with_a_reason(
     kiosk = make_kiosk(kiosk={"catalog_dir": str(photo_catalog(tmp_path / "catalog"))})
     walk_to_photo(kiosk.driver)
     mediateur_id = enrol(kiosk)
-    reader(kiosk).insert(BADGE, pin=PIN)
-    assist_ui = kiosk.window.assist_ui
-    assert assist_ui is not None
-    kiosk.driver.wait_until(lambda: assist_ui.panel.pin is not None)
-    type_pin(kiosk, PIN)
+    assist_ui = badge_in(kiosk, walk_to=None)
     assert "assist-override" not in driving.enabled_buttons(kiosk.window)  # consent first
     driving.click(kiosk.window, "assist-takeover")
     driving.click(kiosk.window, "assist-consent-yes")
@@ -200,12 +191,7 @@ def test_the_mediateur_can_take_the_photo_despite_a_check_with_a_reason(
 
 def test_the_next_usager_starts_without_the_mediateur(kiosk: Kiosk) -> None:
     enrol(kiosk)
-    journey.walk_to(kiosk.driver, "email")
-    reader(kiosk).insert(BADGE, pin=PIN)
-    assist_ui = kiosk.window.assist_ui
-    assert assist_ui is not None
-    kiosk.driver.wait_until(lambda: assist_ui.panel.pin is not None)
-    type_pin(kiosk, PIN)
+    assist_ui = badge_in(kiosk)
     driving.click(kiosk.window, "assist-takeover")
     driving.click(kiosk.window, "assist-consent-yes")
     assert assist_ui.banner.isVisible()
@@ -218,12 +204,7 @@ def test_the_next_usager_starts_without_the_mediateur(kiosk: Kiosk) -> None:
 
 def test_a_consent_asked_for_a_mediateur_who_left_is_withdrawn(kiosk: Kiosk) -> None:
     enrol(kiosk)
-    journey.walk_to(kiosk.driver, "email")
-    reader(kiosk).insert(BADGE, pin=PIN)
-    assist_ui = kiosk.window.assist_ui
-    assert assist_ui is not None
-    kiosk.driver.wait_until(lambda: assist_ui.panel.pin is not None)
-    type_pin(kiosk, PIN)
+    assist_ui = badge_in(kiosk)
     driving.click(kiosk.window, "assist-takeover")
     assert kiosk.window.overlay.kind == "assist-consent"
     reader(kiosk).remove()
@@ -235,12 +216,7 @@ def test_a_consent_asked_for_a_mediateur_who_left_is_withdrawn(kiosk: Kiosk) -> 
 
 def test_a_badge_forgotten_in_the_reader_does_not_hold_the_usager_s_data(kiosk: Kiosk) -> None:
     enrol(kiosk)
-    journey.walk_to(kiosk.driver, "email")
-    reader(kiosk).insert(BADGE, pin=PIN)
-    assist_ui = kiosk.window.assist_ui
-    assert assist_ui is not None
-    kiosk.driver.wait_until(lambda: assist_ui.panel.pin is not None)
-    type_pin(kiosk, PIN)
+    assist_ui = badge_in(kiosk)
     kiosk.app.idle.warning_after = 10
     kiosk.app.idle._last_input = time.monotonic() - 60
     kiosk.window._check_idle()

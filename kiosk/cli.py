@@ -28,7 +28,16 @@ class LaunchOptions:
 
 
 StartUi = Callable[[Config, LaunchOptions], int]
-_SUBCOMMANDS = ("sync", "receiver", "mediateur", "journal", "stats", "doctor", "enroll")
+_SUBCOMMANDS = (
+    "sync",
+    "receiver",
+    "mediateur",
+    "journal",
+    "stats",
+    "doctor",
+    "enroll",
+    "exit-pin",
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -75,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
             "stats",
             "doctor",
             "enroll",
+            "exit-pin",
         ),
         help="run (défaut) ; check-config : valider la configuration ; config-reference : "
         "lister toutes les clés ; catalog check [DOSSIER] : valider des fichiers de démarches ; "
@@ -82,7 +92,8 @@ def _parser() -> argparse.ArgumentParser:
         "--data DOSSIER : le récepteur de référence (tests, démo) ; mediateur enroll | list | "
         "disable : les badges ; journal verify | show : le journal ; stats [--csv] : les "
         "statistiques ; doctor : vérifier toute la borne, une ligne par point ; enroll : "
-        "enregistrer le jeton du service de dépôt et la clé des badges",
+        "enregistrer le jeton du service de dépôt et la clé des badges ; exit-pin : "
+        "l'empreinte du code de sortie du service informatique",
     )
     parser.add_argument("arguments", nargs="*", help=argparse.SUPPRESS)
     return parser
@@ -119,6 +130,10 @@ def _main(start_ui: StartUi, argv: list[str] | None) -> int:
         from kiosk.enroll import enroll_command
 
         return enroll_command(extra)
+    if args.command == "exit-pin":
+        from kiosk.staff_cli import exit_pin_command
+
+        return exit_pin_command(extra)
     if args.command == "config-reference":
         print(reference())
         return 0

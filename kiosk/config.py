@@ -105,6 +105,12 @@ def _backend_url_reason(value: Any) -> str | None:
     return "une adresse https:// (http:// seulement vers 127.0.0.1)"
 
 
+def _argon2_reason(value: Any) -> str | None:
+    if value == "" or value.startswith("$argon2id$"):
+        return None
+    return "une empreinte argon2id (kiosk exit-pin), jamais le code lui-même"
+
+
 def _age_recipient_reason(value: Any) -> str | None:
     return None if is_recipient(value) else "une clé publique age : « age1 » suivi de 58 caractères"
 
@@ -170,6 +176,20 @@ SCHEMA: tuple[Setting, ...] = (
         bool,
         True,
         "Plein écran sans décoration (désactiver pour le développement).",
+    ),
+    Setting(
+        "ui.hide_cursor",
+        bool,
+        False,
+        "Masquer le pointeur de la souris (écrans tactiles).",
+    ),
+    Setting(
+        "ui.exit_pin_hash",
+        str,
+        "",
+        "Empreinte argon2 du code de sortie du service informatique (kiosk exit-pin la "
+        "donne) ; vide = pas de sortie cachée.",
+        Validator("vide ou $argon2id$…", _argon2_reason),
     ),
     Setting("scanner.backend", str, "simulated", "Pilote du scanner.", _one_of(*SCANNER_BACKENDS)),
     Setting(

@@ -135,3 +135,19 @@ def stats_command(config: Config, arguments: list[str]) -> int:
             print(f"{row.day}  {row.demarche_id}  {row.outcome}  ({flags}) : {row.sessions}")
         print(f"Total : {sum(r.sessions for r in rows)} session(s).")
         return 0
+
+
+def exit_pin_command(arguments: list[str]) -> int:
+    """The line to put in kiosk.toml for IT staff's hidden exit: the PIN's argon2 hash only."""
+    parser = argparse.ArgumentParser(prog="kiosk exit-pin", description="Code de sortie.")
+    parser.add_argument("--pin-stdin", action="store_true", help="lire le code sur l'entrée")
+    args = parser.parse_args(arguments)
+    pin = _read_pin(args.pin_stdin)
+    if pin is None or not pin.isdigit() or not 6 <= len(pin) <= 12:
+        print("Code refusé : 6 à 12 chiffres.", file=sys.stderr)
+        return 2
+    from argon2 import PasswordHasher
+
+    print("[ui]")
+    print(f'exit_pin_hash = "{PasswordHasher().hash(pin)}"')
+    return 0

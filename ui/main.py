@@ -66,6 +66,10 @@ def create_window(
     # After InputWatch: the filter installed last sees events first, so a swallowed key is
     # neither acted on nor counted as the usager's presence.
     qt_app.installEventFilter(KioskGuard(window, fullscreen=config["ui.fullscreen"]))
+    if config["ui.exit_pin_hash"]:
+        from ui.it_exit import ItExit
+
+        qt_app.installEventFilter(ItExit(window, config["ui.exit_pin_hash"]))
     window.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
     if app is not None:
         window.attach(app)
@@ -90,6 +94,8 @@ def _install_excepthook(window: KioskWindow) -> None:
 
 
 def _show(window: KioskWindow, config: Config) -> None:
+    if config["ui.hide_cursor"]:  # a touch screen: a pointer would only stand in the way
+        QApplication.setOverrideCursor(Qt.CursorShape.BlankCursor)
     if config["ui.fullscreen"]:
         window.setWindowFlags(
             Qt.WindowType.FramelessWindowHint

@@ -77,6 +77,7 @@ class KioskWindow(QWidget):
         self._deposit: Deposit | None = None
         self.assist_ui: AssistUi | None = None  # with the application, when it has a reader
         self.closing_allowed = False
+        self.exit_code: int | None = None
         self._intro_demarche = ""
         self._wiped_timer = self._timer(lambda: self.show_screen(self.home))
 
@@ -90,10 +91,12 @@ class KioskWindow(QWidget):
         else:
             event.ignore()
 
-    def quit(self) -> None:
-        """End the kiosk process cleanly (the only way the window accepts to close)."""
+    def quit(self, code: int = 0) -> None:
+        """End the kiosk process cleanly (the only way the window accepts to close); ``code``
+        is the process's exit status (IT staff's exit uses one the unit does not restart)."""
         self.closing_allowed = True
-        QApplication.quit()
+        self.exit_code = code
+        QApplication.exit(code)
 
     @property
     def app(self) -> KioskApp:

@@ -1,0 +1,87 @@
+"""IT staff's hidden way out: five taps in the top-right corner within three seconds, then a
+PIN checked against the argon2 hash in ``ui.exit_pin_hash``.
+
+The kiosk then ends with ``IT_EXIT_STATUS``, which the unit lists in
+``RestartPreventExitStatus=``: systemd does not start it again, the machine's console is free
+for maintenance until the service is started again (or the machine restarts). An usager who
+finds the corner meets a code pad and nothing else; wrong codes are logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, QPoint
+from PySide6.QtGui import QMouseEvent
+
+from kiosk.i18n import _
+from kiosk.jsonlog import log_event
+from ui.assist_panel import AssistPanel
+from ui.overlay import Choice
+
+if TYPE_CHECKING:
+    from ui.window import KioskWindow
+
+LOG = logging.getLogger("ui.it_exit")
+IT_EXIT_STATUS = 64
+CORNER_PX = 80
+TAPS = 5
+WITHIN_S = 3.0
+
+
+class ItExit(QObject):
+    def __init__(self, window: KioskWindow, pin_hash: str) -> None:
+        super().__init__(window)
+        self.window = window
+        self._hash = pin_hash
+        self._taps: list[float] = []
+        self.panel = AssistPanel(window)
+        self.panel.setObjectName("it-exit-panel")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.MouseButtonPress and isinstance(event, QMouseEvent):
+            self._tap(event.globalPosition().toPoint())
+        return False
+
+    def _tap(self, where: QPoint) -> None:
+        local = self.window.mapFromGlobal(where)
+        if local.y() > CORNER_PX or local.x() < self.window.width() - CORNER_PX:
+            return
+        now = time.monotonic()
+        self._taps = [t for t in self._taps if now - t < WITHIN_S] + [now]
+        if len(self._taps) >= TAPS:
+            self._taps.clear()
+            self._ask()
+
+    def _ask(self) -> None:
+        self.panel.present(_("Service informatique"), _("Code de sortie :"))
+        self.panel.add_pin_pad(self._digit, self._erase, self._submit)
+        self.panel.add_actions([Choice(_("Annuler"), "it-exit-cancel", self.panel.hide)])
+
+    def _digit(self, key: str) -> None:
+        if self.panel.pin is not None:
+            self.panel.pin.insert(key)
+
+    def _erase(self) -> None:
+        if self.panel.pin is not None:
+            self.panel.pin.backspace()
+
+    def _submit(self) -> None:
+        from argon2 import PasswordHasher
+        from argon2.exceptions import InvalidHashError, VerificationError
+
+        if self.panel.pin is None:
+            return
+        pin = self.panel.pin.text()
+        self.panel.pin.clear()
+        try:
+            PasswordHasher().verify(self._hash, pin)
+        except (VerificationError, InvalidHashError):
+            log_event(LOG, "kiosk.it_exit_refused", logging.WARNING)
+            self.panel.message.setText(_("Code incorrect."))
+            return
+        log_event(LOG, "kiosk.it_exit")
+        self.panel.hide()
+        self.window.quit(IT_EXIT_STATUS)

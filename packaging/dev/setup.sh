@@ -39,6 +39,9 @@ APT_PACKAGES=(
   # Badge readers: pcscd, the library and swig pyscard builds against, pcsc_scan for IT staff,
   # and vpcd, the virtual reader the tests insert badges into (tests/support/virtual_badge.py).
   pcscd libpcsclite-dev swig pcsc-tools vsmartcard-vpcd
+  # The Debian package (packaging/build-deb.sh): lintian checks it, and systemd-analyze verify
+  # needs the unit's compositor, cage, present (tests/integration/test_packaging.py).
+  lintian cage
 )
 
 install_system_packages() {

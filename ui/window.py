@@ -77,7 +77,6 @@ class KioskWindow(QWidget):
         self._deposit: Deposit | None = None
         self.assist_ui: AssistUi | None = None  # with the application, when it has a reader
         self.closing_allowed = False
-        self.exit_code: int | None = None
         self._intro_demarche = ""
         self._wiped_timer = self._timer(lambda: self.show_screen(self.home))
 
@@ -95,7 +94,6 @@ class KioskWindow(QWidget):
         """End the kiosk process cleanly (the only way the window accepts to close); ``code``
         is the process's exit status (IT staff's exit uses one the unit does not restart)."""
         self.closing_allowed = True
-        self.exit_code = code
         QApplication.exit(code)
 
     @property

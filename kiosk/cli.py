@@ -72,20 +72,7 @@ def _parser() -> argparse.ArgumentParser:
         "command",
         nargs="?",
         default="run",
-        choices=(
-            "run",
-            "check-config",
-            "config-reference",
-            "catalog",
-            "sync",
-            "receiver",
-            "mediateur",
-            "journal",
-            "stats",
-            "doctor",
-            "enroll",
-            "exit-pin",
-        ),
+        choices=("run", "check-config", "config-reference", "catalog", *_SUBCOMMANDS),
         help="run (défaut) ; check-config : valider la configuration ; config-reference : "
         "lister toutes les clés ; catalog check [DOSSIER] : valider des fichiers de démarches ; "
         "sync --once | --status | --state NUMÉRO : la file d'envoi ; receiver --port P "

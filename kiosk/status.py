@@ -14,21 +14,23 @@ from offline_cache.models import OutboxState
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
 
-_LINKS = {
-    "not_configured": "non configuré",
-    "not_enrolled": "identifiants absents",
+# The words for the link to the backend and the outbox states, shared by the médiateur's
+# panel and ``kiosk sync --status``.
+LINKS = {
+    "not_configured": "aucun service de dépôt configuré (sync.backend_url)",
+    "not_enrolled": "identifiants de la borne absents du trousseau",
     "unknown": "pas encore contacté",
     "online": "joignable",
     "offline": "injoignable",
-    "paused": "file suspendue (identifiants refusés)",
+    "paused": "file suspendue : identifiants refusés",
 }
-_STATES = {
-    OutboxState.SEALED: "en attente d'envoi",
+STATES = {
+    OutboxState.SEALED: "scellés, en attente",
     OutboxState.UPLOADING: "en cours d'envoi",
     OutboxState.COMMITTING: "envoyés, accusé attendu",
-    OutboxState.ACKNOWLEDGED: "accusés reçus",
-    OutboxState.PURGED: "accusés reçus et effacés",
-    OutboxState.QUARANTINED: "refusés (quarantaine)",
+    OutboxState.ACKNOWLEDGED: "accusés reçus (copie locale conservée)",
+    OutboxState.PURGED: "accusés reçus et effacés de la borne",
+    OutboxState.QUARANTINED: "refusés par le service (en quarantaine)",
 }
 
 
@@ -52,15 +54,15 @@ def queue_lines(app: KioskApp) -> list[str]:
         return ["Envoi des dossiers : non configuré."]
     status = app.sync.status()
     detail = f" ({status.detail})" if status.detail else ""
-    lines = [f"Service de dépôt : {_LINKS.get(status.link, status.link)}{detail}"]
-    lines += [f"  {count} {_STATES[state]}" for state, count in status.counts.items() if count]
+    lines = [f"Service de dépôt : {LINKS.get(status.link, status.link)}{detail}"]
+    lines += [f"  {count} {STATES[state]}" for state, count in status.counts.items() if count]
     problems = {e.submission_id: e for e in status.stuck}
     for entry in app.store.outbox():
         if entry.state is OutboxState.QUARANTINED:
             problems[entry.submission_id] = entry
     for entry in problems.values():
         lines.append(
-            f"À voir : {entry.dossier_number}, {_STATES.get(entry.state, entry.state.value)}, "
+            f"À voir : {entry.dossier_number}, {STATES.get(entry.state, entry.state.value)}, "
             f"{entry.attempts} essai(s) {entry.last_error or ''}".rstrip()
         )
     return lines

@@ -13,28 +13,12 @@ import sys
 from datetime import UTC, datetime
 
 from kiosk.config import Config
+from kiosk.status import LINKS, STATES
 from kiosk.sync.errors import SyncError
 from kiosk.sync.worker import SyncStatus, SyncWorker, sync_worker
 from offline_cache import Store, StoreError
 from offline_cache.encryption import encryptor
 from offline_cache.models import OutboxEntry, OutboxState
-
-_LINKS = {
-    "not_configured": "aucun service de dépôt configuré (sync.backend_url)",
-    "not_enrolled": "identifiants de la borne absents du trousseau",
-    "unknown": "pas encore contacté",
-    "online": "joignable",
-    "offline": "injoignable",
-    "paused": "file suspendue : identifiants refusés",
-}
-_STATES = {
-    OutboxState.SEALED: "scellés, en attente",
-    OutboxState.UPLOADING: "en cours d'envoi",
-    OutboxState.COMMITTING: "envoyés, accusé attendu",
-    OutboxState.ACKNOWLEDGED: "accusés reçus (copie locale conservée)",
-    OutboxState.PURGED: "accusés reçus et effacés de la borne",
-    OutboxState.QUARANTINED: "refusés par le service (en quarantaine)",
-}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,16 +60,16 @@ def sync_command(config: Config, arguments: list[str]) -> int:
             f"Envoyés : {len(report.sent)} ; à réessayer : {len(report.retried)} ; "
             f"en quarantaine : {len(report.quarantined)} ; effacés : {len(report.purged)}"
         )
-        print(f"Service de dépôt : {_LINKS.get(status.link, status.link)} {status.detail}".rstrip())
+        print(f"Service de dépôt : {LINKS.get(status.link, status.link)} {status.detail}".rstrip())
         waiting = sum(n for state, n in status.counts.items() if state.pending)
         return 1 if waiting and status.link != "online" else 0
 
 
 def _print_status(status: SyncStatus) -> None:
-    print(f"Service de dépôt : {_LINKS.get(status.link, status.link)} {status.detail}".rstrip())
+    print(f"Service de dépôt : {LINKS.get(status.link, status.link)} {status.detail}".rstrip())
     if status.last_contact_at:
         print(f"Dernier contact : {status.last_contact_at}")
-    for state, label in _STATES.items():
+    for state, label in STATES.items():
         print(f"  {status.counts.get(state, 0):5d}  {label}")
     for entry in status.stuck:
         print(

@@ -67,12 +67,12 @@ class Control:
         )
 
 
-@pytest.fixture
-def demo_kiosk(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Control]]:
-    socket_path = tmp_path / "control.sock"
-    home = tmp_path / "home"  # any cache Qt or a library writes lands where the tests look
+def demo_env(tmp_path: Path) -> dict[str, str]:
+    """Offscreen, with every file the kiosk or a library writes (temporary files, caches
+    under HOME) inside ``tmp_path``, where the tests look for them."""
+    home = tmp_path / "home"
     home.mkdir()
-    env = {
+    return {
         **os.environ,
         "QT_QPA_PLATFORM": "offscreen",
         "TMPDIR": str(tmp_path),
@@ -81,6 +81,12 @@ def demo_kiosk(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Control]
         "XDG_DATA_HOME": str(home / ".local" / "share"),
         "XDG_CONFIG_HOME": str(home / ".config"),
     }
+
+
+@pytest.fixture
+def demo_kiosk(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Control]]:
+    socket_path = tmp_path / "control.sock"
+    env = demo_env(tmp_path)
     process = subprocess.Popen(
         [*KIOSK, "--demo", "--control-socket", str(socket_path)],
         stdout=subprocess.PIPE,
@@ -224,17 +230,7 @@ def test_an_unusable_data_directory_shows_out_of_service_not_a_dead_home(tmp_pat
 
 
 def test_sigterm_stops_the_kiosk_cleanly_and_removes_the_demo_data(tmp_path: Path) -> None:
-    home = tmp_path / "home"  # any cache Qt or a library writes lands where the tests look
-    home.mkdir()
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "TMPDIR": str(tmp_path),
-        "HOME": str(home),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-    }
+    env = demo_env(tmp_path)
     process = subprocess.Popen([*KIOSK, "--demo"], stderr=subprocess.PIPE, text=True, env=env)
     assert process.stderr is not None
     deadline = time.monotonic() + 20

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.receiver import Receiver
+from tests.support.receiver import ContractClient
+
 
 @pytest.fixture(scope="session", autouse=True)
 def sane_test_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
@@ -26,3 +29,11 @@ def sane_test_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
         os.environ.pop("SANE_CONFIG_DIR", None)
     else:
         os.environ["SANE_CONFIG_DIR"] = previous
+
+
+@pytest.fixture
+def client(receiver: Receiver) -> Iterator[ContractClient]:
+    """A contract-level HTTP client of the module's ``receiver`` fixture."""
+    client = ContractClient(receiver.url)
+    yield client
+    client.close()

@@ -49,13 +49,6 @@ def receiver(tmp_path: Path) -> Iterator[Receiver]:
         yield receiver
 
 
-@pytest.fixture
-def client(receiver: Receiver) -> Iterator[ContractClient]:
-    client = ContractClient(receiver.url)
-    yield client
-    client.close()
-
-
 def created(client: ContractClient, data: bytes, submission_id: str | None = None) -> str:
     answer = client.create(len(data), submission_id or new_submission_id(), sha256_hex(data))
     assert answer.status_code == 201, answer.text

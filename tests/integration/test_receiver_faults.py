@@ -45,13 +45,6 @@ def receiver(tmp_path: Path) -> Iterator[Receiver]:
         yield receiver
 
 
-@pytest.fixture
-def client(receiver: Receiver) -> Iterator[ContractClient]:
-    client = ContractClient(receiver.url)
-    yield client
-    client.close()
-
-
 def eventually(predicate: Callable[[], bool], timeout: float = 3.0) -> None:
     """The server thread finishes its bookkeeping just after the client saw the drop."""
     deadline = time.monotonic() + timeout

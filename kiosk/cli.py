@@ -37,6 +37,7 @@ _SUBCOMMANDS = (
     "doctor",
     "enroll",
     "exit-pin",
+    "session",
 )
 
 
@@ -80,7 +81,9 @@ def _parser() -> argparse.ArgumentParser:
         "disable : les badges ; journal verify | show : le journal ; stats [--csv] : les "
         "statistiques ; doctor : vérifier toute la borne, une ligne par point ; enroll : "
         "enregistrer le jeton du service de dépôt et la clé des badges ; exit-pin : "
-        "l'empreinte du code de sortie du service informatique",
+        "l'empreinte du code de sortie du service informatique ; session COMMANDE... : "
+        "(unité systemd) lancer cage et la borne, statut 64 après la sortie du service "
+        "informatique",
     )
     parser.add_argument("arguments", nargs="*", help=argparse.SUPPRESS)
     return parser
@@ -117,6 +120,10 @@ def _main(start_ui: StartUi, argv: list[str] | None) -> int:
         from kiosk.enroll import enroll_command
 
         return enroll_command(extra)
+    if args.command == "session":
+        from kiosk.cage_session import session_command
+
+        return session_command(extra)
     if args.command == "exit-pin":
         from kiosk.staff_cli import exit_pin_command
 

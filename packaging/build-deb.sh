@@ -69,12 +69,27 @@ pins = sorted(
 PY
 ls "$wheels"/borne_point_numerique-"$version"-*.whl >/dev/null
 
+# The démarches, style sheet, pictures, translations and fonts are package data of the
+# app's wheel (site-packages/assets, see kiosk/assets.py): a wheel without them would make a
+# kiosk with nothing to show.
+"$work/build-venv/bin/python" - "$wheels" "$version" assets <<'PY'
+import sys
+import zipfile
+from pathlib import Path
+
+wheels, version, assets = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+(wheel,) = wheels.glob(f"borne_point_numerique-{version}-*.whl")
+shipped = set(zipfile.ZipFile(wheel).namelist())
+missing = [
+    path.as_posix()
+    for path in sorted(assets.rglob("*"))
+    if path.is_file() and "__pycache__" not in path.parts and path.as_posix() not in shipped
+]
+if missing:
+    sys.exit(f"build-deb: {wheel.name} lacks " + ", ".join(missing))
+PY
+
 echo "==> tree"
-# The démarches, the style sheet and the pictures are read next to the packages
-# (site-packages/assets, see kiosk/catalog.py): postinst links them into the venv.
-mkdir -p "$app"
-cp -r assets "$app/assets"
-find "$app/assets" -name '__pycache__' -prune -exec rm -rf {} +
 install -D -m 0644 packaging/kiosk.toml.example "$stage/etc/point-numerique/kiosk.toml"
 install -D -m 0644 packaging/systemd/point-numerique.service \
   "$stage/lib/systemd/system/point-numerique.service"

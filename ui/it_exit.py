@@ -1,10 +1,13 @@
 """IT staff's hidden way out: five taps in the top-right corner within three seconds, then a
 PIN checked against the argon2 hash in ``ui.exit_pin_hash``.
 
-The kiosk then ends with ``IT_EXIT_STATUS``, which the unit lists in
-``RestartPreventExitStatus=``: systemd does not start it again, the machine's console is free
-for maintenance until the service is started again (or the machine restarts). An usager who
-finds the corner meets a code pad and nothing else; wrong codes are logged.
+The kiosk then leaves IT staff's exit marker in the unit's runtime directory and ends with
+``IT_EXIT_STATUS``, which the unit lists in ``RestartPreventExitStatus=``. cage does not pass
+its client's status on, so the unit's main process (``kiosk session``, kiosk/cage_session.py)
+turns the marker into that status after cage ends: systemd does not start the kiosk again,
+the machine's console is free for maintenance until the service is started again (or the
+machine restarts). An usager who finds the corner meets a code pad and nothing else; wrong
+codes are logged.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, QPoint
 from PySide6.QtGui import QMouseEvent
 
+from kiosk.cage_session import IT_EXIT_STATUS, mark_it_exit
 from kiosk.i18n import _
 from kiosk.jsonlog import log_event
 from ui.assist_panel import AssistPanel
@@ -25,7 +29,6 @@ if TYPE_CHECKING:
     from ui.window import KioskWindow
 
 LOG = logging.getLogger("ui.it_exit")
-IT_EXIT_STATUS = 64
 CORNER_PX = 80
 TAPS = 5
 WITHIN_S = 3.0
@@ -82,6 +85,7 @@ class ItExit(QObject):
             log_event(LOG, "kiosk.it_exit_refused", logging.WARNING)
             self.panel.message.setText(_("Code incorrect."))
             return
-        log_event(LOG, "kiosk.it_exit")
+        # Only now, the PIN verified: the marker keeps the whole unit stopped.
+        log_event(LOG, "kiosk.it_exit", state="marked" if mark_it_exit() else "unmarked")
         self.panel.hide()
         self.window.quit(IT_EXIT_STATUS)

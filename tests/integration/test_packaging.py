@@ -10,15 +10,17 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 UNIT = "lib/systemd/system/point-numerique.service"
 UDEV = "lib/udev/rules.d/70-point-numerique.rules"
+VENV_KIOSK = "/opt/point-numerique/venv/bin/kiosk"
 
 
-def _run(*command: str | Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
+def _run(*command: str | Path, **kwargs: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(part) for part in command], capture_output=True, text=True, check=False, **kwargs
     )
@@ -80,10 +82,11 @@ def test_contents(deb: Path) -> None:
         "/etc/point-numerique/kiosk.toml",
         "/usr/bin/kiosk",
         "/opt/point-numerique/wheels/requirements.txt",
-        "/opt/point-numerique/assets/styles/kiosk.qss",
         "/usr/share/doc/point-numerique/copyright",
     ):
         assert expected in paths
+    # The assets travel in the app's wheel, not beside it.
+    assert not any(p.startswith("/opt/point-numerique/assets") for p in paths)
     assert any(p.startswith("/opt/point-numerique/wheels/borne_point_numerique-") for p in paths)
     owners = {line.split()[1] for line in listing.stdout.splitlines()}
     assert owners == {"root/root"}
@@ -96,6 +99,15 @@ def test_extracted_tree(tree: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         assert "ui/launcher.py" in names
+        assert "kiosk/assets.py" in names
+        # Every file of assets/ (démarches, styles, faces, translations, fonts...) is in it.
+        sources = {
+            path.relative_to(ROOT).as_posix()
+            for path in (ROOT / "assets").rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts
+        }
+        assert {"assets/styles/kiosk.qss", "assets/faces/astronaut.png"} <= sources
+        assert sources <= set(names), sorted(sources - set(names))
         (entry_points,) = (name for name in names if name.endswith("entry_points.txt"))
         assert "kiosk = ui.launcher:main" in archive.read(entry_points).decode()
     pins = (tree / "opt/point-numerique/wheels/requirements.txt").read_text().split()
@@ -116,6 +128,7 @@ def test_maintainer_scripts(tree: Path) -> None:
     assert '--home "$DATA"' in postinst and "DATA=/var/lib/point-numerique" in postinst
     assert 'install -d -m 0700 -o "$KIOSK_USER"' in postinst
     assert "--no-index" in postinst and '--find-links "$APP/wheels"' in postinst
+    assert "assets" not in postinst  # package data of the wheel: nothing to link
     postrm = (tree / "DEBIAN/postrm").read_text()
     # The queue (data directory) goes only on purge.
     remove_branch = postrm.split("remove)")[1].split(";;")[0]
@@ -131,7 +144,10 @@ def test_unit(tree: Path) -> None:
         ("WatchdogSec", "30s"),
         ("UnsetEnvironment", "WATCHDOG_PID"),
         ("Restart", "always"),
-        ("RestartPreventExitStatus", "64"),  # ui/it_exit.py
+        ("RestartPreventExitStatus", "64"),  # ui/it_exit.py, through kiosk/cage_session.py
+        ("SuccessExitStatus", "64"),  # a deliberate stop: inactive, not failed
+        ("RuntimeDirectory", "point-numerique"),  # where the IT exit marker is left
+        ("RuntimeDirectoryMode", "0700"),
         ("User", "point-numerique"),
         ("PAMName", "login"),
         ("TTYPath", "/dev/tty1"),
@@ -147,17 +163,59 @@ def test_unit(tree: Path) -> None:
         ("LoadCredentialEncrypted", "badge-key:/etc/point-numerique/credentials/badge-key.cred"),
     ):
         assert setting in settings
-    exec_start = dict(settings)["ExecStart"]
-    assert exec_start.startswith("/usr/bin/cage ")
-    assert "/opt/point-numerique/venv/bin/kiosk" in exec_start
+    exec_start = dict(settings)["ExecStart"].split()
+    # The main process is the session wrapper, which runs cage, which runs the kiosk.
+    assert exec_start[:3] == [VENV_KIOSK, "session", "/usr/bin/cage"]
+    inner = exec_start[exec_start.index("--") + 1 :]
+    assert inner == [VENV_KIOSK, "--config", "/etc/point-numerique/kiosk.toml"]
     read_write = dict(settings)["ReadWritePaths"].split()
     assert "/var/lib/point-numerique" in read_write
 
 
-def test_systemd_analyze_verify(tree: Path) -> None:
-    verified = _run("systemd-analyze", "verify", tree / UNIT)
+def test_systemd_analyze_verify(tree: Path, tmp_path: Path) -> None:
+    # systemd-analyze checks that ExecStart's program exists on this machine, and the venv is
+    # only made on a kiosk (postinst): the copy checked starts an interpreter that is here.
+    unit = (tree / UNIT).read_text(encoding="utf-8")
+    assert f"ExecStart={VENV_KIOSK} " in unit
+    checked = tmp_path / "point-numerique.service"
+    checked.write_text(
+        unit.replace(f"ExecStart={VENV_KIOSK} ", f"ExecStart={sys.executable} "), encoding="utf-8"
+    )
+    verified = _run("systemd-analyze", "verify", checked)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "point-numerique.service" not in verified.stderr, verified.stderr
+
+
+def test_the_installed_wheel_finds_its_assets(tree: Path, tmp_path: Path) -> None:
+    """The app's wheel installed on its own (as postinst does, without the source tree): the
+    command starts, and the démarches and the style sheet are read from the installed files."""
+    (wheel,) = (tree / "opt/point-numerique/wheels").glob("borne_point_numerique-*.whl")
+    target = tmp_path / "site"
+    installed = _run(
+        sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
+        "--disable-pip-version-check", "--target", target, wheel,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stderr
+    # The dependencies come from this interpreter's environment; the app only from target.
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    code = (
+        "import kiosk.catalog, ui.theme; from kiosk.assets import ASSETS_DIR; "
+        "print(ASSETS_DIR); print(kiosk.catalog.BUNDLED_DIR); print(ui.theme.STYLE_PATH)"
+    )
+    found = _run(sys.executable, "-c", code, cwd=tmp_path, env=env)
+    assert found.returncode == 0, found.stderr
+    assets, demarches, style = (Path(line) for line in found.stdout.split())
+    assert assets == target / "assets"
+    assert demarches == assets / "demarches" and style == assets / "styles" / "kiosk.qss"
+    assert style.is_file() and (assets / "faces" / "astronaut.png").is_file()
+    kiosk: list[str | Path] = [sys.executable, target / "bin" / "kiosk"]
+    checked = _run(*kiosk, "catalog", "check", cwd=tmp_path, env=env)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    shipped = len(list((ROOT / "assets" / "demarches").glob("*.toml")))
+    assert f"{shipped} démarche(s) valide(s), 0 refusée(s)." in checked.stdout
+    version = _run(*kiosk, "--version", cwd=tmp_path, env=env)
+    assert version.returncode == 0, version.stderr
+    assert version.stdout.strip() == "kiosk 0.1.0"
 
 
 def test_watchdog_reaches_the_kiosk_under_cage() -> None:

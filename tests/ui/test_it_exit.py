@@ -1,10 +1,12 @@
 """IT staff's hidden exit: five taps in the top-right corner, then the PIN whose argon2 hash
-is in the configuration; the kiosk ends with the status its unit does not restart."""
+is in the configuration; the kiosk leaves the marker the unit's wrapper turns into the status
+the unit does not restart (kiosk/cage_session.py), and ends with that status."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
@@ -12,16 +14,17 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from kiosk.cage_session import IT_EXIT_STATUS, MARKER_NAME
 from kiosk.cli import main_with
 from tests.ui.conftest import Kiosk
 from ui import driving
-from ui.it_exit import IT_EXIT_STATUS, ItExit
+from ui.it_exit import ItExit
 
 PIN = "73950418"
 
 
 @pytest.fixture
-def kiosk_with_exit(make_kiosk: Callable[..., Kiosk]) -> Kiosk:
+def kiosk_with_exit(make_kiosk: Callable[..., Kiosk]) -> Iterator[Kiosk]:
     kiosk = make_kiosk()
     guard = ItExit(kiosk.window, PasswordHasher().hash(PIN))
     QApplication.instance().installEventFilter(guard)  # type: ignore[union-attr]
@@ -42,8 +45,11 @@ def type_pin(kiosk: Kiosk, pin: str) -> None:
 
 
 def test_five_taps_and_the_pin_end_the_kiosk_for_it_staff(
-    kiosk_with_exit: Kiosk, monkeypatch: pytest.MonkeyPatch
+    kiosk_with_exit: Kiosk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    runtime_dir = tmp_path / "run"
+    runtime_dir.mkdir()
+    monkeypatch.setenv("RUNTIME_DIRECTORY", str(runtime_dir))  # as the unit sets it
     window = kiosk_with_exit.window
     # Recorded, not done: a real QApplication.exit() would end the tests' own event loops.
     exits: list[int] = []
@@ -54,8 +60,23 @@ def test_five_taps_and_the_pin_end_the_kiosk_for_it_staff(
     assert "it-exit-cancel" in driving.enabled_buttons(window)
     type_pin(kiosk_with_exit, "12345678")
     assert exits == []  # a wrong code: nothing
+    assert list(runtime_dir.iterdir()) == []
     type_pin(kiosk_with_exit, PIN)
     assert exits == [IT_EXIT_STATUS]
+    assert list(runtime_dir.iterdir()) == [runtime_dir / MARKER_NAME]
+
+
+def test_outside_systemd_the_exit_writes_nothing(
+    kiosk_with_exit: Kiosk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("RUNTIME_DIRECTORY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    exits: list[int] = []
+    monkeypatch.setattr(kiosk_with_exit.window, "quit", exits.append)
+    tap_corner(kiosk_with_exit, 5)
+    type_pin(kiosk_with_exit, PIN)
+    assert exits == [IT_EXIT_STATUS]
+    assert list(tmp_path.rglob(MARKER_NAME)) == []
 
 
 def test_taps_elsewhere_do_nothing(kiosk_with_exit: Kiosk) -> None:

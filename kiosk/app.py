@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 from drivers.cancel import CancelToken
 from drivers.errors import DeviceError
 from drivers.printer.cups_queue import JobState
+from drivers.printer.escpos_layout import fits_code_page
 from drivers.printer.interface import PrintResult, ReceiptDocument
 from drivers.scanner.interface import ProgressCallback, ScanSettings, ScanSource
 from kiosk.catalog import Catalog
@@ -29,6 +31,7 @@ from kiosk.idle import IdleMonitor, IdleState
 from kiosk.jsonlog import log_event
 from kiosk.pdf import PdfPage, jpegs_to_pdf
 from kiosk.pieces import PageImage, rotate_page
+from kiosk.print_queue import PAPER_NEAR_END, STATE_UNKNOWN, KeptReceipt, ReceiptQueue
 from kiosk.receipt import build_receipt
 from kiosk.scanning import PageSink, ScanOutcome, scan_piece
 
@@ -41,7 +44,7 @@ if TYPE_CHECKING:
     from offline_cache.journal import Journal
 from kiosk.session import Session, SessionState
 from kiosk.stats import SessionStats, outcome_of
-from offline_cache import FileToSeal, SealedSubmission, Store, SubmissionToSeal
+from offline_cache import FileToSeal, SealedSubmission, Store, StoreError, SubmissionToSeal
 
 LOG = logging.getLogger("kiosk.app")
 MANIFEST_FORMAT = 1
@@ -60,10 +63,12 @@ class Deposit:
 
 @dataclass(frozen=True)
 class PrintOutcome:
-    """One attempt at printing a receipt: what was sent, or why it could not be."""
+    """One attempt at printing a receipt: what was sent, or why it could not be; ``kept``:
+    not printed, and kept for the médiateur to print later."""
 
     printed: PrintResult | None
     error: DeviceError | None
+    kept: bool = False
 
 
 SessionListener = Callable[[str, Session], None]  # (event, session): "started" | "ended"
@@ -85,6 +90,13 @@ class KioskApp:
         self.stats: SessionStats | None = None  # set by the bootstrap too
         self.assist: AssistMode | None = None  # the médiateur's mode, with a badge reader
         self.journal: Journal | None = None  # the hash-chained journal (no personal data)
+        # Receipts not printed yet, on disk, for the médiateur; and the printer's warnings
+        # after its last good print (paper near end, state unknown), for the médiateur too.
+        self.receipts = ReceiptQueue(store, config["printer.pending_receipt_hours"])
+        self.printer_notices: tuple[str, ...] = ()
+        # Receipts sent and not answered yet (submission id: how many times).
+        self._in_printer: dict[str, int] = {}
+        self._in_printer_lock = threading.Lock()
 
     def subscribe(self, listener: SessionListener) -> None:
         self._listeners.append(listener)
@@ -104,6 +116,11 @@ class KioskApp:
         log_event(LOG, "session.started", session_id=session.id, demarche_id=demarche.id)
         self._emit("started", session)
         return session
+
+    def relabel_session(self) -> None:
+        """Show the current démarche in the active language (the usager changed it)."""
+        if self.session is not None:
+            self.session.relabel(self.catalog.get(self.session.demarche.id))
 
     def end_session(self, reason: str) -> None:
         """Wipe the current session, whatever the reason (finished, abandoned, idle, error)."""
@@ -363,26 +380,118 @@ class KioskApp:
         return Deposit(sealed, self._receipt(session.demarche, sealed, pieces))
 
     def print_receipt(self, deposit: Deposit) -> Future[PrintOutcome]:
-        """Print on the printer's worker; never fails: a problem comes back as ``error``."""
+        """Print on the printer's worker; never fails: a problem comes back as ``error``.
+        Until the printer has taken it, the receipt is kept on disk (``self.receipts``)."""
+        sealed = deposit.sealed
+        return self._print(sealed.submission_id, sealed.dossier_number, deposit.receipt)
+
+    def reprint_kept(self, submission_id: str) -> Future[PrintOutcome] | None:
+        """Print a receipt kept after a failure, whichever session it was (the médiateur's
+        panel); None when it is no longer waiting (printed meanwhile, too old, or being
+        printed right now: a second copy would come out)."""
+        with self._in_printer_lock:
+            if submission_id in self._in_printer:
+                return None
+        try:
+            found = self.receipts.document(submission_id)
+        except (StoreError, ValueError) as exc:
+            LOG.error("kept receipt unreadable", exc_info=exc)
+            return None
+        if found is None:
+            return None
+        kept, document = found
+        return self._print(kept.submission_id, kept.dossier_number, document)
+
+    def kept_receipts(self) -> list[KeptReceipt]:
+        """The receipts waiting for the printer (the one being printed now left out), once the
+        ones kept for too long are purged. Never raises: a status screen calls it."""
+        try:
+            self._purge_kept_receipts()
+            waiting = self.receipts.waiting()
+        except StoreError as exc:
+            LOG.error("kept receipts unreadable", exc_info=exc)
+            return []
+        with self._in_printer_lock:
+            busy = set(self._in_printer)
+        return [kept for kept in waiting if kept.submission_id not in busy]
+
+    def _purge_kept_receipts(self) -> None:
+        for kept in self.receipts.purge():
+            log_event(
+                LOG,
+                "receipt.expired",
+                logging.WARNING,
+                submission_id=kept.submission_id,
+                dossier_number=kept.dossier_number,
+                reason=kept.reason,
+            )
+            self._journal("receipt.expired", dossier=kept.dossier_number, code=kept.reason)
+
+    def _journal(self, action: str, **detail: object) -> None:
+        """A printing event in the journal (codes only); never the usager's problem."""
+        if self.journal is None:
+            return
+        try:
+            self.journal.append(action, "kiosk", dt.datetime.now(dt.UTC), **detail)
+        except Exception as exc:
+            LOG.error("journal not written", exc_info=exc)
+
+    def _print(
+        self, submission_id: str, dossier_number: str, document: ReceiptDocument
+    ) -> Future[PrintOutcome]:
         outcome: Future[PrintOutcome] = Future()
-        printing = self.devices.run("printer", self.devices.printer.print_receipt, deposit.receipt)
-        printing.add_done_callback(
-            lambda done: outcome.set_result(self._printed(deposit.sealed, done))
-        )
+        with self._in_printer_lock:
+            self._in_printer[submission_id] = self._in_printer.get(submission_id, 0) + 1
+        kept = [False]  # set on the worker: the receipt is on disk before it is sent
+
+        def work() -> PrintResult:
+            try:
+                self._purge_kept_receipts()
+            except StoreError as exc:  # tried again at the next look or print
+                LOG.error("kept receipts not purged", exc_info=exc)
+            try:
+                self.receipts.begin(submission_id, document)
+                kept[0] = True
+            except StoreError as exc:  # a full disk must not keep the usager's ticket back
+                LOG.error("receipt not kept before printing", exc_info=exc)
+            return self.devices.printer.print_receipt(document)
+
+        def settled(done: Future[PrintResult]) -> None:
+            try:
+                result = self._printed(submission_id, dossier_number, kept[0], done)
+            except BaseException as exc:  # whoever waits is told, never left waiting
+                outcome.set_exception(exc)
+                return
+            finally:
+                with self._in_printer_lock:
+                    self._in_printer[submission_id] -= 1
+                    if not self._in_printer[submission_id]:
+                        del self._in_printer[submission_id]
+            outcome.set_result(result)
+
+        self.devices.run("printer", work).add_done_callback(settled)
         return outcome
 
     def _receipt(
         self, demarche: Demarche, sealed: SealedSubmission, pieces: dict[str, int]
     ) -> ReceiptDocument:
-        return build_receipt(
-            demarche=demarche,
-            dossier_number=sealed.dossier_number,
-            sealed_at=dt.datetime.fromisoformat(sealed.sealed_at),
-            site_name=self.config["kiosk.site_name"],
-            kiosk_id=self.config["kiosk.id"],
-            pieces=pieces,
-            follow_url=self.config["receipt.follow_url"],
-        )
+        def receipt(demarche: Demarche, in_french: bool) -> ReceiptDocument:
+            return build_receipt(
+                demarche=demarche,
+                dossier_number=sealed.dossier_number,
+                sealed_at=dt.datetime.fromisoformat(sealed.sealed_at),
+                site_name=self.config["kiosk.site_name"],
+                kiosk_id=self.config["kiosk.id"],
+                pieces=pieces,
+                follow_url=self.config["receipt.follow_url"],
+                in_french=in_french,
+            )
+
+        shown = receipt(demarche, in_french=False)
+        if fits_code_page(shown.plain_text()):
+            return shown
+        # The printer cannot print this language's letters: the receipt is in French.
+        return receipt(self.catalog.source(demarche.id), in_french=True)
 
     def print_a4(self, pdf: bytes, title: str) -> Future[JobState]:
         """Print an A4 document recto verso through CUPS and follow the job to its end, on
@@ -407,23 +516,57 @@ class KioskApp:
         # Its own worker: a job waiting for paper must never hold up a ticket receipt.
         return self.devices.run("a4", work)
 
-    def _printed(self, sealed: SealedSubmission, printing: Future[PrintResult]) -> PrintOutcome:
+    def _printed(
+        self, submission_id: str, number: str, kept: bool, printing: Future[PrintResult]
+    ) -> PrintOutcome:
+        """On the printer's worker: forget the kept receipt once printed, or say why not."""
         error = printing.exception()
         if error is None:
-            log_event(LOG, "receipt.printed", submission_id=sealed.submission_id)
+            result = printing.result()
+            attempts = self._forget_printed(submission_id) if kept else 1
+            log_event(LOG, "receipt.printed", submission_id=submission_id, attempts=attempts)
+            if attempts > 1:  # printed after a failure: the médiateur's or the usager's retry
+                self._journal("receipt.reprinted", dossier=number, attempts=attempts)
+            self._note_printer(result)
             session = self.session
-            if session is not None and session.id == sealed.submission_id:
+            if session is not None and session.id == submission_id:
                 session.receipt_printed = True
-            return PrintOutcome(printing.result(), None)
+            return PrintOutcome(result, None)
         if not isinstance(error, DeviceError):
             # A bug in a driver must not turn a sealed dossier into an error screen.
             LOG.error("receipt printing crashed", exc_info=error)
             error = DeviceError("printer", type(error).__name__)
+        self.printer_notices = ()  # the failure itself says what the printer needs
+        if kept:
+            try:
+                self.receipts.failed(submission_id, error.code)
+            except StoreError as exc:
+                LOG.error("receipt failure not noted", exc_info=exc)
         log_event(
             LOG,
             "receipt.failed",
             logging.WARNING,
-            submission_id=sealed.submission_id,
+            submission_id=submission_id,
+            dossier_number=number,
             code=error.code,
+            state="kept" if kept else "lost",
         )
-        return PrintOutcome(None, error)
+        self._journal("receipt.failed", dossier=number, code=error.code, kept=kept)
+        return PrintOutcome(None, error, kept)
+
+    def _forget_printed(self, submission_id: str) -> int:
+        """The printer took the receipt: off the queue; how many times it was sent."""
+        try:
+            kept = self.receipts.printed(submission_id)
+        except StoreError as exc:  # left in the queue: purged with age, reprinting is harmless
+            LOG.error("printed receipt not removed from the queue", exc_info=exc)
+            return 1
+        return kept.attempts if kept is not None else 1
+
+    def _note_printer(self, result: PrintResult) -> None:
+        """Printed, but the printer needs a person soon (paper near end) or cannot tell its
+        state: nothing for the usager, a line for the médiateur and the logs."""
+        notices = tuple(w for w in result.warnings if w in (PAPER_NEAR_END, STATE_UNKNOWN))
+        for notice in notices:
+            log_event(LOG, "printer.warning", logging.WARNING, device="printer", code=notice)
+        self.printer_notices = notices

@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from kiosk.assets import asset_path
 from kiosk.config import Config
 from kiosk.demarche import Demarche, DemarcheFormatError, parse_demarche, translated
 from kiosk.i18n import _
@@ -18,7 +19,7 @@ from kiosk.jsonlog import log_event
 from offline_cache.parsed_cache import ParsedFileCache
 
 LOG = logging.getLogger("kiosk.catalog")
-BUNDLED_DIR = Path(__file__).resolve().parent.parent / "assets" / "demarches"
+BUNDLED_DIR = asset_path("demarches")
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,13 @@ class Catalog:
         for demarche in self.demarches:
             if demarche.id == demarche_id:
                 return translated(demarche)
+        raise KeyError(demarche_id)
+
+    def source(self, demarche_id: str) -> Demarche:
+        """The démarche as written in its file, in French."""
+        for demarche in self.demarches:
+            if demarche.id == demarche_id:
+                return demarche
         raise KeyError(demarche_id)
 
     def families(self) -> list[Family]:

@@ -23,6 +23,7 @@ SCANNER_BACKENDS = ("simulated", "sane")
 CAMERA_BACKENDS = ("simulated", "opencv")
 PRINTER_BACKENDS = ("simulated", "escpos")
 CARDREADER_BACKENDS = ("simulated", "pcsc")
+VOICE_ENGINES = ("auto", "espeak-ng", "qt", "off")
 KIOSK_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
@@ -184,12 +185,36 @@ SCHEMA: tuple[Setting, ...] = (
         "Masquer le pointeur de la souris (écrans tactiles).",
     ),
     Setting(
+        "ui.onscreen_keyboard",
+        bool,
+        True,
+        "Clavier à l'écran en bas de la fenêtre quand une case à remplir est touchée "
+        "(désactiver sur une borne équipée d'un vrai clavier).",
+    ),
+    Setting(
         "ui.exit_pin_hash",
         str,
         "",
         "Empreinte argon2 du code de sortie du service informatique (kiosk exit-pin la "
         "donne) ; vide = pas de sortie cachée.",
         Validator("vide ou $argon2id$…", _argon2_reason),
+    ),
+    Setting(
+        "voice.engine",
+        str,
+        "auto",
+        "Voix qui lit les consignes à l'usager : « espeak-ng » (paquet espeak-ng), « qt » "
+        "(QtTextToSpeech, paquet PySide6-Addons, via speech-dispatcher), « auto » (espeak-ng, "
+        "sinon Qt, sinon rien) ou « off » (pas de voix ; le bouton « Écouter » est masqué).",
+        _one_of(*VOICE_ENGINES),
+    ),
+    Setting(
+        "voice.rate",
+        int,
+        140,
+        "Débit de la voix en mots par minute (175 = débit normal d'espeak-ng ; plus lent, la "
+        "consigne est plus facile à suivre).",
+        _range(80, 450),
     ),
     Setting("scanner.backend", str, "simulated", "Pilote du scanner.", _one_of(*SCANNER_BACKENDS)),
     Setting(
@@ -295,6 +320,14 @@ SCHEMA: tuple[Setting, ...] = (
         str,
         "TM-T88V",
         "Profil python-escpos du modèle (pages de code, largeur, QR code natif).",
+    ),
+    Setting(
+        "printer.pending_receipt_hours",
+        int,
+        4,
+        "Heures pendant lesquelles un reçu non imprimé (plus de papier...) reste gardé pour "
+        "que le médiateur le réimprime ; effacé ensuite.",
+        _range(1, 72),
     ),
     Setting(
         "cardreader.backend",

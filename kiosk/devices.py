@@ -4,6 +4,12 @@ Device I/O is slow and sometimes hangs; it must never run on the GUI thread. Eac
 a single-thread executor, so its calls are serialised (a scanner cannot do two scans at once)
 and one stuck device does not stall the others. The UI turns the returned futures into Qt
 signals; tests can pass ``synchronous=True`` to run calls inline.
+
+Devices come and go: building them opens nothing, so the kiosk starts (and reaches its home
+screen) with every device missing. Each driver opens its device when it is used, and one
+that is missing or went away is looked for again at the next use (the scanner after a short
+hold-off, as SANE's discovery takes seconds). ``presence`` tells the médiateur what is known
+of each device without asking it.
 """
 
 from __future__ import annotations
@@ -12,11 +18,12 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 
 from drivers.camera.interface import Camera
 from drivers.cancel import CancelToken
 from drivers.cardreader.interface import CardReader
+from drivers.errors import DeviceDisconnected, DeviceError, DeviceNotFound
 from drivers.faults import FaultKnobs
 from drivers.printer.cups_queue import CupsQueue
 from drivers.printer.interface import ReceiptPrinter
@@ -26,6 +33,65 @@ from kiosk.config import Config
 T = TypeVar("T")
 LOOP_STOP_S = 2.0
 WORKERS = ("scanner", "camera", "printer", "a4", "cardreader", "store")
+# States of ``Presence``.
+READY, ABSENT, FAULT, UNUSED, NONE = "ready", "absent", "fault", "unused", "none"
+# Printer states (``PrinterState`` values) that need a person although the printer answered.
+_PRINTER_FAULTS = ("paper_out", "cover_open", "offline")
+
+
+@dataclass(frozen=True)
+class Presence:
+    """What is known of a device without asking it: ``state`` is one of READY (it answered
+    the last time, or its node is there), ABSENT (not found, or gone at its last use), FAULT
+    (there, but needing a person: no paper, a jam), UNUSED (not used since start-up, so not
+    known) or NONE (not configured). ``at``: ``time.time()`` of that last use, 0 when the
+    state was read just now."""
+
+    state: str
+    detail: str = ""
+    at: float = 0.0
+
+
+@runtime_checkable
+class _Checkable(Protocol):
+    """A driver that can tell, without I/O to the device, whether its node is there."""
+
+    def present(self) -> bool: ...
+
+
+@runtime_checkable
+class _Remembering(Protocol):
+    """A driver that remembers how its last use went."""
+
+    last_error: DeviceError | None
+    last_used: float
+
+
+def presence_of(device: object) -> Presence:
+    """``device``'s presence: a simulator's knobs, a stat of its node, or its last use."""
+    if device is None:
+        return Presence(NONE)
+    knobs = getattr(device, "knobs", None)
+    if isinstance(knobs, FaultKnobs):  # a simulator: its knobs are the truth
+        if knobs.unplugged:
+            return Presence(ABSENT, "simulated: unplugged")
+        return Presence(FAULT, knobs.sticky) if knobs.sticky else Presence(READY)
+    if isinstance(device, _Checkable):
+        node = str(getattr(device, "node", ""))
+        return Presence(READY, node) if device.present() else Presence(ABSENT, f"no {node}")
+    if isinstance(device, _Remembering):
+        error, at = device.last_error, device.last_used
+        if not at:
+            return Presence(UNUSED)
+        if isinstance(error, DeviceNotFound | DeviceDisconnected):
+            return Presence(ABSENT, error.detail or error.code, at)
+        if error is not None:
+            return Presence(FAULT, error.code, at)
+        state = getattr(getattr(device, "last_state", None), "value", "")
+        if state in _PRINTER_FAULTS:
+            return Presence(ABSENT if state == "offline" else FAULT, state, at)
+        return Presence(READY, str(getattr(device, "device_name", "")), at)
+    return Presence(UNUSED)
 
 
 class _InlineExecutor(Executor):
@@ -82,6 +148,18 @@ class Devices:
         running.add_done_callback(lambda _done: self._loops.pop(cancel, None))
         return running
 
+    def presence(self, name: str) -> Presence:
+        """What is known of device ``name`` ("scanner", "camera", "document_camera",
+        "printer", "a4") without asking it: cheap enough for the GUI thread."""
+        devices: dict[str, object] = {
+            "scanner": self.scanner,
+            "camera": self.camera,
+            "document_camera": self.document_camera,
+            "printer": self.printer,
+            "a4": self.a4_queue,
+        }
+        return presence_of(devices[name])
+
     @property
     def camera_for_documents(self) -> Camera:
         return self.document_camera or self.camera
@@ -106,7 +184,8 @@ def build_devices(config: Config, synchronous: bool = False) -> Devices:
     """Instantiate the configured implementation of each device family.
 
     Each real driver registers its backend name in ``kiosk.config`` and a branch here,
-    without changing the interfaces (the scanner has SANE; the others are simulated yet).
+    without changing the interfaces. Nothing here touches a device: a missing one must not
+    keep the kiosk from starting.
     """
     from drivers.camera.simulated import SimulatedCamera
     from drivers.cardreader.simulated import SimulatedCardReader

@@ -170,7 +170,10 @@ def check_devices(config: Config) -> list[Finding]:
     findings: list[Finding] = []
     try:
         findings.append(_scanner(config, devices))
+        findings += _cameras(config, devices)
         findings.append(_printer(config, devices))
+        if devices.a4_queue is not None:
+            findings.append(_a4(devices))
         findings.append(_badge_reader(config, devices))
     finally:
         devices.shutdown()
@@ -197,11 +200,66 @@ def _printer(config: Config, devices: Devices) -> Finding:
 
     if config["printer.backend"] != "escpos":
         return warn("Imprimante", "simulée", 'printer.backend = "escpos" sur une vraie borne')
+    from drivers.printer.interface import PrinterState
+
+    advice = "allumer, brancher, vérifier printer.host / usb"
     try:
         status = devices.printer.status()
     except DeviceError as exc:
-        return fail("Imprimante", str(exc), "allumer, brancher, vérifier printer.host / usb")
-    return ok("Imprimante", str(status))
+        return fail("Imprimante", str(exc), advice)
+    detail = status.state.value + (f" ({status.detail})" if status.detail else "")
+    if status.state is PrinterState.OFFLINE:  # not found is answered as OFFLINE, not raised
+        return fail("Imprimante", detail, advice)
+    if status.state in (PrinterState.PAPER_OUT, PrinterState.COVER_OPEN):
+        return fail("Imprimante", detail, "remettre du papier, fermer le capot")
+    if status.state is PrinterState.PAPER_NEAR_END:
+        return warn("Imprimante", detail, "prévoir un rouleau de papier")
+    if status.state is PrinterState.UNKNOWN:
+        return warn("Imprimante", detail, "imprimer un ticket d'essai pour vérifier")
+    return ok("Imprimante", detail)
+
+
+def _cameras(config: Config, devices: Devices) -> list[Finding]:
+    """The cameras' nodes, queried without streaming: the kiosk may be using them."""
+    if config["camera.backend"] != "opencv":
+        return []
+    from drivers.camera.opencv_camera import OpenCVCamera, query_v4l2
+
+    findings = []
+    for subject, camera in (
+        ("Caméra", devices.camera),
+        ("Caméra document", devices.document_camera),
+    ):
+        if not isinstance(camera, OpenCVCamera):
+            continue
+        advice = "brancher la caméra ; v4l2-ctl --list-devices ; camera.device"
+        if not camera.present():
+            findings.append(fail(subject, f"{camera.node} absent", advice))
+        elif not camera.live:
+            findings.append(warn(subject, f"fichier vidéo {camera.node}", advice))
+        else:
+            try:
+                card = query_v4l2(camera.node)
+            except OSError as exc:
+                findings.append(fail(subject, f"{camera.node} : {exc.strerror}", advice))
+                continue
+            if card.captures_video:
+                findings.append(ok(subject, f"{card.card} ({camera.node})"))
+            else:
+                findings.append(fail(subject, f"{camera.node} ne donne pas d'images", advice))
+    return findings
+
+
+def _a4(devices: Devices) -> Finding:
+    queue = devices.a4_queue
+    assert queue is not None
+    if queue.accepting():
+        return ok("Imprimante A4", f"file {queue.queue} prête")
+    return fail(
+        "Imprimante A4",
+        f"file {queue.queue} absente ou refusant les travaux",
+        f"lpstat -p {queue.queue} ; cupsenable / cupsaccept",
+    )
 
 
 def _badge_reader(config: Config, devices: Devices) -> Finding:

@@ -3,6 +3,10 @@
 It proves the deposit and says how to follow the dossier. It carries no personal data
 beyond what the usager needs on their own receipt: no name, no date of birth, no answers;
 only the dossier number, the démarche, when and where, and which pièces were deposited.
+
+It is written in the usager's language when the receipt printer can print it; otherwise
+(Arabic, Turkish: letters no ESC/POS code page of the profile has) in French, the language of
+the administration, while the screen says the same in the usager's language.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from urllib.parse import urlencode
 
 from drivers.printer.interface import Align, QrCode, ReceiptDocument, Separator, TextLine
 from kiosk.demarche import Demarche, PhotoStep, PieceStep
-from kiosk.i18n import _
+from kiosk.i18n import _ as translate
+from kiosk.i18n import source_of
 
 
 def follow_link(base_url: str, dossier_number: str) -> str:
@@ -29,9 +34,19 @@ def build_receipt(
     kiosk_id: str,
     pieces: dict[str, int],
     follow_url: str,
+    in_french: bool = False,
 ) -> ReceiptDocument:
-    """``pieces`` maps each deposited pièce id to its page count; ``sealed_at`` is aware."""
+    """``pieces`` maps each deposited pièce id to its page count; ``sealed_at`` is aware.
+    ``in_french``: the kiosk's own texts in French whatever the usager's language (give the
+    démarche in French too)."""
     local = sealed_at.astimezone()
+
+    # The kiosk's texts go through this ``_``: a literal given to it is still found by the
+    # translation templates' extraction (kiosk/i18n_catalogs.py).
+    def _(text: str) -> str:
+        translated = translate(text)
+        return (source_of(translated) or translated) if in_french else translated
+
     blocks: list[TextLine | QrCode | Separator] = [
         TextLine(_("RÉPUBLIQUE FRANÇAISE"), bold=True, align=Align.CENTER),
         TextLine(site_name, align=Align.CENTER),

@@ -59,6 +59,14 @@ class Session:
         self._pages: dict[str, list[PageImage]] = {}
         self.current: str = self.engine.first_step(self._answers).id
 
+    def relabel(self, demarche: Demarche) -> None:
+        """The same démarche in the language the usager just chose: only its texts change;
+        the answers, the pages and the step reached stay."""
+        if demarche.id != self.demarche.id:
+            raise ValueError(f"{demarche.id!r} is not the démarche of this session")
+        self.demarche = demarche
+        self.engine.demarche = demarche
+
     # -- reading ---------------------------------------------------------------------------
     @property
     def answers(self) -> dict[str, Any]:

@@ -1,10 +1,12 @@
 """Save a screenshot of every screen of the demo journey (run under Xvfb or offscreen).
 
-    python -m tests.screenshots [output_dir]
+    python -m tests.screenshots [output_dir] [--languages]
 
 Walks the real window through the demo démarche with real clicks, and also captures the
 idle warning, an input error, the quit confirmation, a receipt that could not print, and the
-scan screen's states (the gauge, two pages with a blank one, no scanner, the camera).
+scan screen's states (the gauge, two pages with a blank one, no scanner, the camera). With
+``--languages``, the journey's main screens again in every language at every text size, and
+in high contrast (``<output_dir>/languages/<code>-<size>[-contrast]/``), for review.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from PySide6.QtWidgets import QApplication
 
 from drivers.scanner.simulated import SimulatedScanner
 from kiosk.app import KioskApp
+from kiosk.i18n import LANGUAGES
 from tests.support.inprocess import demo_app, pump_until, widget_driver
 from tests.support.journey import Driver, open_demarche, walk_to, walk_to_recap
 from tests.support.photo_demarche import photo_catalog, walk_to_photo
 from ui import driving
 from ui.main import window_for
+from ui.theme import TEXT_SCALES
 from ui.window import KioskWindow
 
 SIZE = (1280, 800)
@@ -88,7 +92,8 @@ def _shoot_photo(qt_app: QApplication, out: Path) -> None:
 
 
 def main() -> int:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots")
+    arguments = [a for a in sys.argv[1:] if a != "--languages"]
+    out = Path(arguments[0] if arguments else "screenshots")
     out.mkdir(parents=True, exist_ok=True)
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory(prefix="kiosk-shots-") as data:
@@ -148,7 +153,54 @@ def main() -> int:
         _shoot_assist(app, window, out, next(counter))
         app.devices.shutdown()
         app.store.close()
+        if "--languages" in sys.argv[1:]:
+            _shoot_languages(qt_app, Path(data) / "languages", out / "languages")
     return 0
+
+
+LANGUAGE_STEPS = ("motif", "date_faits", "email", "piece_identite")
+
+
+def _shoot_languages(qt_app: QApplication, data: Path, out: Path) -> None:
+    """Home, list, intro, a choice, a date, an e-mail with its keyboard, a pièce, the
+    récapitulatif and the receipt, in each language and text size (and high contrast)."""
+    looks = [(code, size, False) for code in LANGUAGES for size in range(len(TEXT_SCALES))]
+    looks += [("fr", 0, True), ("ar", 0, True)]
+    for number, (code, size, contrast) in enumerate(looks):
+        app = demo_app(data / str(number))
+        window = window_for(app, qt_app)
+        window.resize(*SIZE)
+        window.show()
+        driver = widget_driver(window, pump_until)
+        folder = out / f"{code}-{size}{'-contrast' if contrast else ''}"
+        folder.mkdir(parents=True, exist_ok=True)
+        window.settings.set_language(code)
+        for _ in range(size):
+            window.settings.next_text_size()
+        if contrast:
+            window.settings.toggle_contrast()
+        _shoot(window, folder, "1-home")
+        driving.click(window, "family:permis")
+        _shoot(window, folder, "2-family")
+        driving.click(window, "demarche:permis-perte-vol")
+        _shoot(window, folder, "3-intro")
+        driving.click(window, "start")
+
+        def on_step(step_id: str, folder: Path = folder, window: KioskWindow = window) -> None:
+            if step_id in LANGUAGE_STEPS:
+                _shoot(window, folder, f"4-{LANGUAGE_STEPS.index(step_id)}-{step_id}")
+
+        walk_to_recap(driver, on_step, from_home=False)
+        _shoot(window, folder, "5-recap")
+        driving.click(window, "send")
+        pump_until(lambda window=window: window.current_screen == "receipt" and not window.busy)
+        _shoot(window, folder, "6-receipt")
+        window.settings.reset()
+        app.devices.shutdown()
+        app.store.close()
+        window.closing_allowed = True  # the kiosk's own windows refuse to close otherwise
+        window.close()
+        window.deleteLater()
 
 
 def _shoot_assist(app: KioskApp, window: KioskWindow, out: Path, first: int) -> None:

@@ -20,11 +20,13 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLineEdit, QVBox
 from drivers.cardreader.interface import CardEvent
 from kiosk.assist import AssistMode, AssistState
 from kiosk.i18n import _
+from kiosk.messages import for_device_error
 from kiosk.session import SessionState
 from ui.overlay import Choice
 from ui.widgets import MARGIN, SPACING, button, clear_layout, label, scrolling
 
 if TYPE_CHECKING:
+    from kiosk.app import PrintOutcome
     from ui.window import KioskWindow
 
 LOG = logging.getLogger("ui.assist")
@@ -89,6 +91,7 @@ class AssistPanel(QWidget):
     ) -> None:
         self.pin = QLineEdit()
         self.pin.setObjectName("assist-pin")
+        self.pin.setProperty("keyboard", "none")  # the pad below is its keyboard
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setAccessibleName(_("Code du médiateur"))
         self.pin.setMaxLength(12)
@@ -273,14 +276,12 @@ class AssistUi(QObject):
         if self.mode.state is not AssistState.OPEN or self.mode.mediateur is None:
             return
         window, session = self.window, self.window.app.session
-        from kiosk.status import attention_count
+        from kiosk.status import attention_text
 
-        waiting = attention_count(window.app)
         self.panel.present(
             _("Mode accompagnement : {name}").format(name=self.mode.mediateur.display_name),
-            _("{n} dossier(s) à voir : « État de la borne ».").format(n=waiting)
-            if waiting
-            else _("La démarche de l'usager reste telle quelle en dessous."),
+            attention_text(window.app)
+            or _("La démarche de l'usager reste telle quelle en dessous."),
         )
         actions = [Choice(_("Masquer le panneau"), "assist-hide", self._hide_panel, True)]
         if session is not None:
@@ -295,6 +296,15 @@ class AssistUi(QObject):
             )
         if window.has_deposit:
             actions.append(Choice(_("Réimprimer le reçu"), "assist-reprint", self._reprint))
+        kept = len(window.app.kept_receipts())
+        if kept:
+            actions.append(
+                Choice(
+                    _("Reçus non imprimés ({n})").format(n=kept),
+                    "assist-kept-receipts",
+                    self._show_kept_receipts,
+                )
+            )
         actions.append(Choice(_("État de la borne"), "assist-status", self._show_status))
         actions.append(Choice(_("Quitter le mode accompagnement"), "assist-close", self._close))
         self.panel.add_actions(actions)
@@ -421,6 +431,10 @@ class AssistUi(QObject):
 
     def _reprint(self) -> None:
         self._journal("assist.reprint")
+        self._reprint_current()
+
+    def _reprint_current(self) -> None:
+        """The receipt of the usager still on the receipt screen, which shows the outcome."""
         self.panel.hide()
         self.window.print_receipt()
 
@@ -445,7 +459,74 @@ class AssistUi(QObject):
 
     def _show_status(self) -> None:
         self.panel.present(_("État de la borne"), self.window.status_text())
-        self.panel.add_actions([Choice(_("Retour"), "assist-back", self.show_actions, True)])
+        actions = [Choice(_("Retour"), "assist-back", self.show_actions, True)]
+        if self.window.app.kept_receipts():
+            actions.append(
+                Choice(_("Réimprimer les reçus"), "assist-kept-receipts", self._show_kept_receipts)
+            )
+        self.panel.add_actions(actions)
+
+    # -- receipts not printed ------------------------------------------------------------
+
+    def _show_kept_receipts(self, news: str = "") -> None:
+        """The receipts the printer did not take, any usager's, each with its own reprint;
+        ``news``: how the last reprint went."""
+        from kiosk.status import receipt_lines
+
+        lines = receipt_lines(self.window.app)
+        text = "\n".join(lines[1:]) if lines else _("Tous les reçus ont été imprimés.")
+        self.panel.present(_("Reçus non imprimés"), f"{news}\n{text}" if news else text)
+        choices = [
+            Choice(
+                _("Réimprimer {number}").format(number=kept.dossier_number),
+                f"assist-reprint-kept:{kept.dossier_number}",
+                partial(self._reprint_kept, kept.submission_id, kept.dossier_number),
+            )
+            for kept in self.window.app.kept_receipts()
+        ]
+        self.panel.add_actions([*choices, Choice(_("Retour"), "assist-back", self.show_actions)])
+
+    def _reprint_kept(self, submission_id: str, number: str) -> None:
+        """Print a kept receipt on the printer's worker; the panel says how it went."""
+        app = self.window.app
+        self._journal("assist.reprint", dossier=number)
+        session = app.session
+        if session is not None and session.id == submission_id and self.window.has_deposit:
+            self._reprint_current()  # the usager is on the receipt screen: it follows
+            return
+        printing = app.reprint_kept(submission_id)
+        if printing is None:
+            self._show_kept_receipts(
+                _("Le reçu {number} n'est plus en attente.").format(number=number)
+            )
+            return
+        # Listed again without it while it prints: a second tap cannot send it twice.
+        self._show_kept_receipts(_("Impression du reçu {number}…").format(number=number))
+        mediateur = self.mode.mediateur
+
+        def report(news: str) -> None:
+            still_here = self.mode.state is AssistState.OPEN and self.mode.mediateur is mediateur
+            # Only over the list it came from: the médiateur may have moved on meanwhile.
+            listing = self.panel.title.text() == _("Reçus non imprimés")
+            if still_here and self.panel.isVisible() and listing:
+                self._show_kept_receipts(news)
+
+        def printed(outcome: PrintOutcome) -> None:
+            if outcome.error is None:
+                report(_("Reçu {number} imprimé.").format(number=number))
+                return
+            message = for_device_error(outcome.error, "printer")
+            report(
+                _("Reçu {number} non imprimé : {reason}").format(
+                    number=number, reason=message.title
+                )
+            )
+
+        def crashed(error: BaseException) -> None:
+            LOG.error("reprint failed", exc_info=error)
+            report(_("Reçu {number} non imprimé.").format(number=number))
+
+        self.window.tasks.when_done(printing, printed, crashed)
 
     def stop(self) -> None:
         self.window.app.devices.cardreader.stop()

@@ -1,19 +1,43 @@
-"""Answer widgets, one per field type, with a common small surface: value / set_value."""
+"""Answer widgets, one per field type, with a common small surface: value / set_value.
+
+Each text box says which on-screen keyboard it wants (``ui.keyboard.set_keyboard``): digits
+for a date or a postal code, the e-mail or telephone layout, capitals and digits for a plate.
+Return (or the keyboard's "Valider") moves to the answer's next box, and after its last box
+the answer is ``submitted``.
+"""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from itertools import pairwise
+from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
 from kiosk.demarche import Question
 from kiosk.i18n import _
+from ui.keyboard import CODE, DIGITS, EMAIL, PHONE, TEXT, set_keyboard
 from ui.widgets import SPACING, button, discard, label
+
+# The on-screen keyboard each field type wants (TEXT for any other).
+KEYBOARDS: dict[str, str] = {
+    "email": EMAIL,
+    "phone": PHONE,
+    "number": DIGITS,
+    "postal_code": DIGITS,
+    "neph": DIGITS,
+    "timbre_fiscal": DIGITS,
+    "plate": CODE,
+    "vin": CODE,
+    "ephoto": CODE,
+}
 
 
 class AnswerInput(QWidget):
+    # Return in the answer's last box: the usager is done with this answer.
+    submitted = Signal()
+
     def value(self) -> Any:
         raise NotImplementedError
 
@@ -25,18 +49,6 @@ class AnswerInput(QWidget):
 
 
 class TextInput(AnswerInput):
-    HINTS: ClassVar[dict[str, Qt.InputMethodHint]] = {
-        "email": Qt.InputMethodHint.ImhEmailCharactersOnly | Qt.InputMethodHint.ImhNoAutoUppercase,
-        "phone": Qt.InputMethodHint.ImhDialableCharactersOnly,
-        "number": Qt.InputMethodHint.ImhDigitsOnly,
-        "postal_code": Qt.InputMethodHint.ImhDigitsOnly,
-        "neph": Qt.InputMethodHint.ImhDigitsOnly,
-        "timbre_fiscal": Qt.InputMethodHint.ImhDigitsOnly,
-        "plate": Qt.InputMethodHint.ImhUppercaseOnly,
-        "vin": Qt.InputMethodHint.ImhUppercaseOnly,
-        "ephoto": Qt.InputMethodHint.ImhUppercaseOnly,
-    }
-
     def __init__(self, question: Question) -> None:
         super().__init__()
         layout = QVBoxLayout(self)
@@ -45,10 +57,11 @@ class TextInput(AnswerInput):
         self.edit.setObjectName("input")
         self.edit.setAccessibleName(question.label)
         self.edit.setPlaceholderText(question.placeholder)
-        self.edit.setInputMethodHints(self.HINTS.get(question.type, Qt.InputMethodHint.ImhNone))
+        set_keyboard(self.edit, KEYBOARDS.get(question.type, TEXT))
         self.edit.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         if question.max_length:
             self.edit.setMaxLength(question.max_length)
+        self.edit.returnPressed.connect(self.submitted)
         layout.addWidget(self.edit)
 
     def value(self) -> Any:
@@ -81,7 +94,7 @@ class DateInput(AnswerInput):
             edit.setAccessibleName(f"{question.label} : {caption}")
             edit.setMaxLength(digits)
             edit.setValidator(QIntValidator(0, top, edit))
-            edit.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
+            set_keyboard(edit, DIGITS)
             edit.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
             edit.setFixedWidth(110 if digits == 2 else 160)
             edit.setPlaceholderText("AAAA" if digits == 4 else ("JJ" if name == "day" else "MM"))
@@ -93,6 +106,7 @@ class DateInput(AnswerInput):
         # Move on by itself once a box is full: one less thing to find on screen.
         self.parts[0].textEdited.connect(lambda t: self._advance(t, 2, self.parts[1]))
         self.parts[1].textEdited.connect(lambda t: self._advance(t, 2, self.parts[2]))
+        _chain_return(self.parts, self.submitted)
 
     @staticmethod
     def _advance(text: str, length: int, following: QLineEdit) -> None:
@@ -179,10 +193,13 @@ class AddressInput(AnswerInput):
             edit = _line_edit(key, f"{question.label} : {_(caption)}")
             if key == "code_postal":
                 edit.setMaxLength(5)
-                edit.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
+                set_keyboard(edit, DIGITS)
+            else:
+                set_keyboard(edit, TEXT)  # a number may be "12 bis": letters and digits
             layout.addWidget(label(_(caption), "help"))
             layout.addWidget(edit)
             self.edits[key] = edit
+        _chain_return(list(self.edits.values()), self.submitted)
 
     def value(self) -> Any:
         return {key: edit.text() for key, edit in self.edits.items()}
@@ -227,6 +244,7 @@ class GroupInput(AnswerInput):
         inputs: dict[str, AnswerInput] = {}
         for field in self.question.fields:
             widget = input_for(field)
+            widget.submitted.connect(lambda w=widget: self._next_after(w))
             # Unique names inside the group: "2:nom", "2:date:day"...
             for child in widget.findChildren(QWidget):
                 if child.objectName():
@@ -258,6 +276,15 @@ class GroupInput(AnswerInput):
             self._fill(self.entries[-1][1], entry)
         self._update_buttons()
 
+    def _next_after(self, widget: AnswerInput) -> None:
+        """Return after one small question: on to the next one, the next person's, then done."""
+        order = [w for _box, inputs in self.entries for w in inputs.values()]
+        index = order.index(widget) if widget in order else len(order)
+        if index + 1 < len(order):
+            order[index + 1].focus_first()
+        else:
+            self.submitted.emit()
+
     def _update_buttons(self) -> None:
         full = bool(self.question.max_items) and len(self.entries) >= self.question.max_items
         self.add.setEnabled(not full)
@@ -280,6 +307,13 @@ class GroupInput(AnswerInput):
     def focus_first(self) -> None:
         if self.entries:
             next(iter(self.entries[0][1].values())).focus_first()
+
+
+def _chain_return(edits: list[QLineEdit], done: SignalInstance) -> None:
+    """Return in a box goes to the next box of the same answer; in the last, ``done``."""
+    for edit, following in pairwise(edits):
+        edit.returnPressed.connect(following.setFocus)
+    edits[-1].returnPressed.connect(done)
 
 
 def _line_edit(name: str, accessible: str) -> QLineEdit:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ui.widgets import MARGIN, SPACING, button, clear_layout, label
 
@@ -48,9 +48,12 @@ class Overlay(QWidget):
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.buttons = QHBoxLayout()
         self.buttons.setSpacing(SPACING)
+        self.grid = QGridLayout()  # the choices of a list, two a row
+        self.grid.setSpacing(SPACING)
         inner.addWidget(self.title)
         inner.addWidget(self.body)
         inner.addWidget(self.image)
+        inner.addLayout(self.grid)
         inner.addLayout(self.buttons)
         outer.addWidget(self.panel)
         self.kind = ""
@@ -75,8 +78,11 @@ class Overlay(QWidget):
         body: str,
         choices: list[Choice],
         image: QPixmap | None = None,
+        stacked: bool = False,
     ) -> None:
-        """Show the panel; ``kind`` names what is shown ("idle", "confirm-quit", "error"...)."""
+        """Show the panel; ``kind`` names what is shown ("idle", "confirm-quit", "error"...).
+        ``stacked``: the choices in a grid, two a row (a list to pick from, not a question);
+        the last one (the way out) stays alone at the bottom."""
         self.kind = kind
         self.title.setText(title)
         self.body.setText(body)
@@ -84,15 +90,19 @@ class Overlay(QWidget):
         self.image.setPixmap(image if image is not None else QPixmap())
         self.image.setVisible(image is not None)
         clear_layout(self.buttons)
+        clear_layout(self.grid)
         self._choices.clear()
         self.buttons.addStretch(1)
         last = None
-        for choice in choices:
+        for index, choice in enumerate(choices):
             last = button(choice.text, "primary" if choice.primary else "secondary", choice.name)
             self._choices[choice.name] = choice
             # A bound method, not a lambda: lambdas connected to short-lived buttons leak.
             last.clicked.connect(self._clicked)
-            self.buttons.addWidget(last)
+            if stacked and index < len(choices) - 1:
+                self.grid.addWidget(last, index // 2, index % 2)
+            else:
+                self.buttons.addWidget(last)
             last.show()
         self._cover_parent()
         self.show()

@@ -16,11 +16,12 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from drivers.errors import DeviceError
 from kiosk.catalog import Catalog, Family
@@ -38,13 +39,17 @@ from kiosk.messages import (
 from ui.lockdown import clear_clipboard
 from ui.overlay import Choice, Overlay
 from ui.screens.home import HomeScreen
+from ui.settings_bar import SettingsBar
 from ui.tasks import TaskRelay
+from ui.usager_settings import UsagerSettings
+from ui.widgets import order_focus, retranslate
 
 if TYPE_CHECKING:
     from kiosk.app import Deposit, KioskApp, PrintOutcome
     from kiosk.session import Session
     from offline_cache import SealedSubmission
     from ui.assist_panel import AssistUi
+    from ui.voice import VoiceGuide
 
 LOG = logging.getLogger("ui.window")
 IDLE_POLL_MS = 250
@@ -70,7 +75,18 @@ class KioskWindow(QWidget):
         self._family: Family | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.stack)
+        layout.setSpacing(0)
+        # The usager's own settings, above every screen; back to the defaults at each end.
+        self.settings = UsagerSettings(self)
+        self.settings_bar = SettingsBar(self.settings, voice_available=False)
+        self.settings_bar.language_requested.connect(self.choose_language)
+        self.settings.language_changed.connect(self.retranslate)
+        layout.addWidget(self.settings_bar)
+        # The window is the screen's size, whatever a screen would like: a screen's minimum
+        # (the receipt's, a long language's) must never push it wider or taller than the
+        # display, which would drop full screen (the kiosk's screens scroll instead).
+        self.stack.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        layout.addWidget(self.stack, 1)
         self.overlay = Overlay(self)
         self._idle_timer = self._timer(self._check_idle, single_shot=False)
         self._receipt_timer = self._timer(lambda: self.finish("finished"))
@@ -78,7 +94,8 @@ class KioskWindow(QWidget):
         self.assist_ui: AssistUi | None = None  # with the application, when it has a reader
         self.closing_allowed = False
         self._intro_demarche = ""
-        self._wiped_timer = self._timer(lambda: self.show_screen(self.home))
+        self._wiped_timer = self._timer(self._next_usager)
+        self.voice: VoiceGuide | None = None  # with the application (``attach``)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Nobody closes the kiosk from its window (Alt+F4 through a window manager, a
@@ -114,11 +131,77 @@ class KioskWindow(QWidget):
             if isinstance(layout, QVBoxLayout):
                 layout.insertWidget(0, self.assist_ui.banner)
             self.assist_ui.start()
+        self._start_voice()
         self._idle_timer.start(IDLE_POLL_MS)
+        from ui.keyboard import install_keyboard  # needed with the journey, not for the home
+
+        self.keyboard = install_keyboard(self)  # None when ui.onscreen_keyboard is off
 
     @property
     def has_deposit(self) -> bool:
         return self._deposit is not None
+
+    # -- the usager's settings -------------------------------------------------------------
+    def choose_language(self) -> None:
+        from kiosk.i18n import LANGUAGES
+
+        current = self.settings.language
+        choices = [
+            Choice(
+                language.name,
+                f"language:{code}",
+                partial(self.settings.set_language, code),
+                primary=code == current,
+            )
+            for code, language in LANGUAGES.items()
+        ]
+        choices.append(Choice(_("Fermer"), "language-close", lambda: None))
+        self.overlay.present("language", _("Choisissez votre langue"), "", choices, stacked=True)
+
+    def retranslate(self) -> None:
+        """Everything on screen again in the language just chosen: the fixed texts by their
+        source, the current screen by showing it again (answers typed but not yet sent kept)."""
+        retranslate(self)
+        self.home.show_families(self.catalog.families())
+        if self._app is None:
+            return
+        self.app.relabel_session()
+        screen = self.current_screen
+        if screen == "family" and self._family is not None:
+            self.show_family(self._family.id)
+        elif screen == "intro":
+            self.show_intro(self._intro_demarche)
+        elif screen == "question":
+            session = self._session()
+            step = session.current_step()
+            if isinstance(step, Question):
+                typed = self.question.answer()
+                self.question.show_question(session.demarche.title, step, session.position(), typed)
+        elif screen in ("piece", "photo", "recap") and not self.busy:
+            self.show_current()  # a scan or photo under way finishes in the old wording
+        elif screen == "receipt":
+            self.receipt.retranslate()
+
+    def _start_voice(self) -> None:
+        """The voice is wired once the application is assembled: finding the speech engine
+        is not worth delaying the first paint of the home screen."""
+        from ui.voice import VoiceGuide, build_speaker
+
+        self.voice = VoiceGuide(self, build_speaker(self.config))
+        self.settings_bar.set_voice_available(self.voice.available)
+        self.voice.availability_changed.connect(self.settings_bar.set_voice_available)
+        self.settings_bar.listen_requested.connect(self.voice.read_current)
+        self.settings.language_changed.connect(self.voice.set_language)
+        self.settings.voice_changed.connect(self._voice_switched)
+
+    def _voice_switched(self, on: bool) -> None:
+        if self.voice is not None:
+            self.voice.enabled = on
+
+    def _next_usager(self) -> None:
+        """After the goodbye: the kiosk as the next person must find it."""
+        self.settings.reset()
+        self.show_screen(self.home)
 
     def show_message_text(self, kind: str, title: str, body: str) -> None:
         self.overlay.present(kind, title, body, [Choice(_("OK"), "message-ok", lambda: None, True)])
@@ -205,6 +288,7 @@ class KioskWindow(QWidget):
 
     def show_screen(self, screen: QWidget) -> None:
         self.stack.setCurrentWidget(screen)
+        order_focus(self, lambda widget: widget is self.overlay)
         self.screen_changed.emit(screen.objectName())
 
     def _release_camera_off_photo(self, screen: str) -> None:
@@ -341,6 +425,8 @@ class KioskWindow(QWidget):
         self.overlay.dismiss()
         if self.assist_ui is not None:  # the next usager starts without the médiateur
             self.assist_ui.session_ended()
+        if self.voice is not None:
+            self.voice.stop()
         clear_clipboard()
         self.app.end_session(reason)
         # The screens outlive the session: nothing of this usager may stay in a widget.
@@ -476,7 +562,15 @@ class KioskWindow(QWidget):
     def _check_idle(self) -> None:
         # Waiting on a device still counts as idle: a stuck scanner or printer must never
         # keep an usager's data on screen (scans can be cancelled, receipts are optional).
-        if self._app is None or self._app.session is None:
+        if self._app is None:
+            return
+        if self._app.session is None:
+            # Settings chosen on the home screen by someone who then walked away.
+            if (
+                not self.settings.is_default
+                and self._app.idle.idle_seconds() >= self.config["session.idle_warning_s"]
+            ):
+                self.settings.reset()
             return
         if self.assist_ui is not None and self.assist_ui.is_open:
             # A médiateur at the kiosk: the timeout waits for them, but a badge forgotten in

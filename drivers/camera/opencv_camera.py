@@ -195,6 +195,13 @@ class OpenCVCamera(Camera):
         self._lock = threading.Lock()  # the capture, between the worker and close()
         self._closing = threading.Event()  # set by close(): stop reconnecting
 
+    def present(self) -> bool:
+        """Whether the node (or file) exists right now: a ``stat``, cheap enough for a status
+        screen on the GUI thread. It does not say the camera gives pictures; ``open()`` does.
+        Nothing is opened ahead of use, so a camera plugged in after start-up is simply
+        found by the next ``open()``."""
+        return os.path.exists(self.node)
+
     @property
     def info(self) -> CameraInfo | None:
         """The mode in use; after a reconnection it may differ from what ``open()`` said."""

@@ -5,6 +5,10 @@ CUPS's own command-line client is used (``lp``, ``lpstat``, package cups-client)
 IT staff use to check the same queue, it needs no Python binding, and ``lp`` copies the PDF
 into the spool before it returns, so the kiosk's temporary file is removed at once. Every
 method blocks: call them from the printer's worker thread.
+
+Nothing is kept between calls: each one asks CUPS afresh, so a scheduler started after the
+kiosk, or a queue added or re-enabled later, is used by the next document. With no scheduler
+to ask, the client tools answer that the queue does not exist: ``DeviceNotFound``.
 """
 
 from __future__ import annotations
@@ -37,8 +41,20 @@ class CupsQueue:
         self.queue = queue
         self.command_timeout_s = command_timeout_s
         self._withdrawn: set[str] = set()
+        # How the last call went, for the médiateur's status (``time.time()``, 0: never).
+        self.last_error: DeviceError | None = None
+        self.last_used = 0.0
 
     def _run(self, *args: str, stdin: bytes | None = None) -> str:
+        try:
+            out = self._command(*args, stdin=stdin)
+        except DeviceError as exc:
+            self.last_error, self.last_used = exc, time.time()
+            raise
+        self.last_error, self.last_used = None, time.time()
+        return out
+
+    def _command(self, *args: str, stdin: bytes | None = None) -> str:
         try:
             done = subprocess.run(
                 args,

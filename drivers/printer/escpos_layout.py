@@ -67,6 +67,16 @@ def printable(text: str) -> str:
     return text.translate(_CP858_FALLBACKS)
 
 
+def fits_code_page(text: str) -> bool:
+    """Whether the printer can print ``text`` (Arabic or Turkish letters, for instance, are
+    not in CP858: the printer would print "?" in their place)."""
+    try:
+        printable(text).encode(CODE_PAGE.lower())
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _start_job(printer: Escpos) -> None:
     if CODE_PAGE not in printer.profile.get_code_pages():
         raise ValueError(

@@ -7,16 +7,21 @@ asked for its state before printing (a receipt is not sent to a printer without 
 after (paper near end is a warning for the médiateur), with the real-time ``DLE EOT``
 requests. Some models never answer them (python-escpos #143): that is ``UNKNOWN``, never read
 as ready, and the receipt is still sent. Every method blocks: the printer's worker calls them.
+
+Each call opens its own connection (network, USB or serial) and closes it: a printer switched
+on after the kiosk started, or unplugged and plugged in again, is simply found at the next
+receipt, and nothing is held open in between.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
-from drivers.errors import CoverOpen, DeviceDisconnected, DeviceNotFound, PaperOut
+from drivers.errors import CoverOpen, DeviceDisconnected, DeviceError, DeviceNotFound, PaperOut
 from drivers.printer.escpos_layout import render_bytes
 from drivers.printer.interface import (
     PrinterState,
@@ -66,6 +71,10 @@ class EscposPrinter(ReceiptPrinter):
         # python-escpos waits 60 s by default for a status answer that may never come.
         self.timeout_s = timeout_s
         self.name = name
+        # How the last use went, for the médiateur's status (``time.time()``, 0: never used).
+        self.last_error: DeviceError | None = None
+        self.last_state: PrinterState | None = None
+        self.last_used = 0.0
 
     # -- the device ----------------------------------------------------------------------
     def _open(self) -> Any:
@@ -100,12 +109,18 @@ class EscposPrinter(ReceiptPrinter):
         try:
             device = self._open()
         except DeviceNotFound as exc:
+            self._note(exc, PrinterState.OFFLINE)
             return PrinterStatus(PrinterState.OFFLINE, str(exc))
         try:
-            return self._status(device)
+            status = self._status(device)
         finally:
             with contextlib.suppress(Exception):
                 device.close()
+        self._note(None, status.state)
+        return status
+
+    def _note(self, error: DeviceError | None, state: PrinterState | None) -> None:
+        self.last_error, self.last_state, self.last_used = error, state, time.time()
 
     def _status(self, device: Any) -> PrinterStatus:
         try:
@@ -129,6 +144,15 @@ class EscposPrinter(ReceiptPrinter):
 
     # -- printing ------------------------------------------------------------------------
     def print_receipt(self, receipt: ReceiptDocument) -> PrintResult:
+        try:
+            result = self._print(receipt)
+        except DeviceError as exc:
+            self._note(exc, _state_after(exc))
+            raise
+        self._note(None, result.status_after.state)
+        return result
+
+    def _print(self, receipt: ReceiptDocument) -> PrintResult:
         data = render_bytes(receipt, self.profile)
         device = self._open()
         try:
@@ -165,6 +189,17 @@ class EscposPrinter(ReceiptPrinter):
         if before.state is PrinterState.UNKNOWN:
             warnings.append(WARNING_STATE_UNKNOWN)  # sent blind: the usager checks the ticket
         return PrintResult(data=data, status_after=after, warnings=tuple(warnings))
+
+
+def _state_after(error: DeviceError) -> PrinterState | None:
+    """What a failed print says of the printer's state, when it says something."""
+    if isinstance(error, PaperOut):
+        return PrinterState.PAPER_OUT
+    if isinstance(error, CoverOpen):
+        return PrinterState.COVER_OPEN
+    if isinstance(error, DeviceNotFound | DeviceDisconnected):
+        return PrinterState.OFFLINE
+    return None
 
 
 def _byte(answer: Any) -> int | None:

@@ -4,6 +4,15 @@ Everything here blocks and must run on the scanner's own worker thread. Source n
 between backends ("Flatbed", "Automatic Document Feeder", "ADF Front", "ADF Duplex"...): they
 are matched loosely, and IT staff can name the exact one in the configuration. SANE's
 errors are turned into the typed errors of ``drivers.errors`` at this boundary.
+
+A scanner may be missing when the kiosk starts, or be unplugged and plugged in again while it
+runs. Nothing is opened before the first scan; a device that fails as if it were gone is
+closed, and the next scan looks for it again. SANE's ``dll`` meta-backend reads its list of
+backends, and many backends list their devices, only in ``sane_init``: so before looking again
+after a miss, SANE is restarted (``sane_exit`` + ``sane_init``), but only while no device is
+open in the process, since ``sane_exit`` frees every open handle under its owner. Looking
+(``sane_get_devices``) probes every backend and can take seconds: after a miss, further scans
+within ``rediscover_s`` answer "not found" at once instead of probing again.
 """
 
 from __future__ import annotations
@@ -13,6 +22,9 @@ import ctypes
 import logging
 import signal
 import threading
+import time
+import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from drivers.cancel import CancelToken
@@ -22,6 +34,7 @@ from drivers.errors import (
     DeviceDisconnected,
     DeviceError,
     DeviceNotFound,
+    DeviceTimeout,
     FeederEmpty,
     OperationCancelled,
     PaperJam,
@@ -45,6 +58,10 @@ LOG = logging.getLogger("drivers.scanner.sane")
 DEVICE = "scanner"
 # A feeder that never says it is empty (some models never do) must not scan forever.
 MAX_FEEDER_PAGES = 50
+# After a scanner was not found, how long further scans answer "not found" without probing
+# again: long enough that a usager pressing "Scanner" twice does not wait twice for the probe,
+# short enough that a scanner IT staff just plugged in is used by the next usager.
+REDISCOVER_AFTER_S = 5.0
 
 # Words in a backend's source names, per kind of source (lower case).
 _SOURCE_WORDS = {
@@ -66,8 +83,12 @@ _ERRORS: tuple[tuple[str, type[DeviceError]], ...] = (
     ("invalid argument", DeviceNotFound),
 )
 
-_init_lock = threading.Lock()
+# SANE's state is per process: initialising, restarting, listing and opening devices are
+# serialised here, whichever scanner object (and thread) asks.
+_init_lock = threading.RLock()
 _initialised = False
+# Scanner objects of this process that may hold an open SANE handle.
+_holders: weakref.WeakSet[SaneScanner] = weakref.WeakSet()
 
 
 def _sane() -> Any:
@@ -80,6 +101,24 @@ def _sane() -> Any:
             sane.init()
             _initialised = True
     return sane
+
+
+def _restart_sane() -> bool:
+    """``sane_exit`` + ``sane_init``, so that backends and their devices are listed afresh;
+    False (nothing done) while a device is open in this process: ``sane_exit`` would free its
+    handle, and closing it later would crash."""
+    global _initialised
+    sane = _sane()
+    with _init_lock:
+        if any(holder.is_open for holder in _holders):
+            return False
+        with contextlib.suppress(Exception):
+            sane.exit()
+        _initialised = False
+        sane.init()
+        _initialised = True
+    LOG.info("SANE restarted to look for scanners again")
+    return True
 
 
 def keep_sigpipe_ignored() -> None:
@@ -116,19 +155,62 @@ def pick_choice(choices: list[str], words: tuple[str, ...], exclude: tuple[str, 
 
 class SaneScanner(Scanner):
     """``device``: a SANE device name (``"test:0"``, ``"epson2:net:192.168.1.20"``), or ""
-    for the first one found. ``source_names`` overrides the loose matching of sources."""
+    for the first one found. ``source_names`` overrides the loose matching of sources.
+    ``rediscover_s``: after a miss, how long a scan answers "not found" without looking again.
 
-    def __init__(self, device: str = "", source_names: dict[ScanSource, str] | None = None) -> None:
+    ``last_error`` and ``last_used`` (``time.time()``, 0: never) say how the last use went,
+    for the médiateur's status, without asking the device."""
+
+    def __init__(
+        self,
+        device: str = "",
+        source_names: dict[ScanSource, str] | None = None,
+        *,
+        rediscover_s: float = REDISCOVER_AFTER_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.configured = device
         self.device_name = device
         self.source_names = dict(source_names or {})
+        self.rediscover_s = rediscover_s
+        self._clock = clock
         self._device: Any = None
+        self._found: tuple[str, str, str] | None = None  # (name, vendor, model) when listed
+        self._missing: DeviceNotFound | None = None  # the last miss, answered until...
+        self._look_again_at = 0.0  # ...this time of ``clock``
+        self._restart_first = False  # a miss or a loss: restart SANE before looking again
+        self.last_error: DeviceError | None = None
+        self.last_used = 0.0
+
+    @property
+    def is_open(self) -> bool:
+        return self._device is not None
 
     # -- the device ----------------------------------------------------------------------
     def _open(self) -> Any:
         if self._device is not None:
             return self._device
+        if self._missing is not None and self._clock() < self._look_again_at:
+            raise DeviceNotFound(DEVICE, self._missing.detail)
+        with _init_lock:
+            try:
+                if self._restart_first:
+                    # Skipped while another scanner object of the process holds a device.
+                    self._restart_first = not _restart_sane()
+                self._device = self._find()
+            except Exception as exc:
+                error = exc if isinstance(exc, DeviceError) else typed_error(exc)
+                self._missed(error)
+                if error is exc:
+                    raise
+                raise error from exc
+            _holders.add(self)
+        self._missing = None
+        return self._device
+
+    def _find(self) -> Any:
         sane = _sane()
-        name = self.device_name
+        name = self.configured
         if not name:
             try:
                 devices = sane.get_devices()
@@ -136,24 +218,53 @@ class SaneScanner(Scanner):
                 raise typed_error(exc) from exc
             if not devices:
                 raise DeviceNotFound(DEVICE, "SANE found no scanner")
-            name = devices[0][0]
+            name, vendor, model = devices[0][0], devices[0][1], devices[0][2]
+            self._found = (name, vendor, model)
         try:
-            self._device = sane.open(name)
+            device = sane.open(name)
         except Exception as exc:
             raise DeviceNotFound(DEVICE, f"{name}: {exc}") from exc
         self.device_name = name
-        return self._device
+        LOG.info("scanner %s opened", name)
+        return device
+
+    def _missed(self, error: DeviceError) -> None:
+        """Not found, or not listed: answer so for ``rediscover_s``, then look afresh."""
+        self._restart_first = True
+        self.last_error, self.last_used = error, time.time()
+        if isinstance(error, DeviceNotFound):
+            self._missing = error
+            self._look_again_at = self._clock() + self.rediscover_s
+        LOG.warning("scanner not available: %s", error)
+
+    def _lost(self, error: DeviceError) -> None:
+        """After a failure that may mean the scanner went away (unplugged, switched off, a
+        USB reset): drop the handle, so the next scan opens it again or finds another one."""
+        LOG.warning(
+            "scanner %s dropped after %s; it is reopened at the next scan",
+            self.device_name,
+            error.code,
+        )
+        self.close()
+        self._restart_first = True
+        if not self.configured:
+            self._found = None
 
     def info(self) -> ScannerInfo:
         device = self._open()
         sources = tuple(s for s in ScanSource if self._source_choice(device, s))
         vendor, model = "", ""
-        try:
-            for found in _sane().get_devices():
-                if found[0] == self.device_name:
-                    vendor, model = found[1], found[2]
-        except Exception:
-            pass
+        if self._found is not None and self._found[0] == self.device_name:
+            vendor, model = self._found[1], self._found[2]
+        else:
+            try:
+                with _init_lock:
+                    listed = _sane().get_devices()
+                for found in listed:
+                    if found[0] == self.device_name:
+                        vendor, model = found[1], found[2]
+            except Exception:
+                pass
         return ScannerInfo(self.device_name, vendor, model, sources or (ScanSource.FLATBED,))
 
     def close(self) -> None:
@@ -204,6 +315,24 @@ class SaneScanner(Scanner):
         on_progress: ProgressCallback | None = None,
     ) -> list[ScannedPage]:
         device = self._open()
+        try:
+            pages = self._scan_with(device, settings, cancel, on_page, on_progress)
+        except DeviceError as exc:
+            self.last_error, self.last_used = exc, time.time()
+            if _may_be_gone(exc):
+                self._lost(exc)
+            raise
+        self.last_error, self.last_used = None, time.time()
+        return pages
+
+    def _scan_with(
+        self,
+        device: Any,
+        settings: ScanSettings,
+        cancel: CancelToken,
+        on_page: PageCallback | None,
+        on_progress: ProgressCallback | None,
+    ) -> list[ScannedPage]:
         self._configure(device, settings)
         feeder = settings.source is not ScanSource.FLATBED
         pages: list[ScannedPage] = []
@@ -254,6 +383,14 @@ class SaneScanner(Scanner):
         if samples == 1:
             return np.ascontiguousarray(image[:, :, 0])
         return np.ascontiguousarray(image[:, :, ::-1])  # SANE gives RGB; OpenCV works in BGR
+
+
+def _may_be_gone(error: DeviceError) -> bool:
+    """Whether ``error`` may mean the device went away, rather than a state of a device that
+    is there (no paper, a jam, the cover, busy with another program, a cancel)."""
+    if isinstance(error, DeviceDisconnected | DeviceNotFound | DeviceTimeout):
+        return True
+    return type(error) is DeviceError  # an error SANE did not name: reopening costs little
 
 
 class _PageWatch:

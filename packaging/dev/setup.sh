@@ -22,12 +22,19 @@ APT_PACKAGES=(
   libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-shape0 libxcb-render-util0
   libxcb-image0 libxcb-xinerama0 libxcb-randr0
   fonts-dejavu-core
+  # Liberation Sans has Arial's metrics, the DSFR's fallback for Marianne (not redistributable);
+  # Noto Sans Arabic draws the Arabic interface.
+  fonts-liberation2 fonts-noto-core
+  # msgfmt: the tests check every translation file with gettext's own checker.
+  gettext
   # SANE: the library python-sane builds against, and the tools (scanimage -L) IT staff use.
   gcc libsane-dev sane-utils
   # pdfinfo/pdfimages: the tests check the PDFs of the pièces with a real reader.
   poppler-utils
   # Tesseract's orientation detection turns pages put upside down or sideways.
   tesseract-ocr tesseract-ocr-osd
+  # The kiosk's voice (ui/voice.py); its tests check real speech written to WAV files.
+  espeak-ng
   # USB receipt printers (python-escpos through pyusb).
   libusb-1.0-0
   # A4 documents: CUPS, its client commands (lp, lpstat), and cups-pdf as the test printer.
@@ -36,6 +43,8 @@ APT_PACKAGES=(
   age
   # systemd-creds: `kiosk enroll` encrypts the kiosk's secrets with it (tested for real).
   systemd
+  # Xwayland: cage 0.1.4 does not start without it (the session wrapper's test runs real cage).
+  xwayland
   # Badge readers: pcscd, the library and swig pyscard builds against, pcsc_scan for IT staff,
   # and vpcd, the virtual reader the tests insert badges into (tests/support/virtual_badge.py).
   pcscd libpcsclite-dev swig pcsc-tools vsmartcard-vpcd
@@ -193,7 +202,8 @@ case "$mode" in
   test) shift; run_tests "$@" ;;
   bench) start_pcscd; .venv/bin/python -m tests.bench ;;
   screenshots)
-    xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python -m tests.screenshots screenshots
+    xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python -m tests.screenshots screenshots \
+      --languages
     echo "==> screenshots saved in ./screenshots" ;;
   *) echo "usage: $0 demo|test|bench|screenshots" >&2; exit 2 ;;
 esac

@@ -23,6 +23,7 @@ BENCHES = (
     "sync",
     "badge",
     "restart",
+    "taps",
 )
 
 

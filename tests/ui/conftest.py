@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from kiosk.app import KioskApp
@@ -43,6 +45,9 @@ def make_kiosk(qtbot: QtBot, qapp: object, tmp_path: Path) -> Iterator[Callable[
 
     yield make
     for kiosk in built:
+        # Language, text size and contrast are the whole application's: the next test
+        # starts with the kiosk's defaults, as the next usager does.
+        kiosk.window.settings.reset()
         kiosk.app.devices.shutdown()
         kiosk.app.store.close()
 
@@ -50,3 +55,17 @@ def make_kiosk(qtbot: QtBot, qapp: object, tmp_path: Path) -> Iterator[Callable[
 @pytest.fixture
 def kiosk(make_kiosk: Callable[..., Kiosk]) -> Kiosk:
     return make_kiosk()
+
+
+@pytest.fixture(autouse=True)
+def dispose_windows() -> Iterator[None]:
+    """Each test's window really goes: a kiosk window refuses to close, and every window left
+    behind is restyled and refocused with the next ones, slowing each test after it."""
+    yield
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, KioskWindow):
+            # Hidden and deleted, not closed: closing the last window would end the
+            # application's run for the tests after this one.
+            widget.hide()
+            widget.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)

@@ -3,9 +3,16 @@ screen of the demo journey, the médiateur's panel included."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QWidget,
+)
 
-from tests.support.journey import walk_to_recap
+from tests.support.journey import walk_to, walk_to_recap
 from tests.ui.conftest import Kiosk
 from tests.ui.test_assist import PIN, badge_in, enrol, type_pin
 from ui import driving
@@ -51,3 +58,34 @@ def test_the_mediateur_panel_controls_have_names(kiosk: Kiosk) -> None:
     type_pin(kiosk, PIN)
     assert assist_ui.is_open
     assert unnamed(kiosk.window) == []  # the panel
+
+
+def test_tab_goes_through_the_controls_in_reading_order(kiosk: Kiosk) -> None:
+    """Top to bottom, then along each row: the settings, "Quitter", the day, month and year
+    boxes, "Retour", "Continuer", and round again (a screen's boxes are made after its
+    buttons: without an explicit order Tab would reach them last)."""
+    walk_to(kiosk.driver, "date_faits")
+    window = kiosk.window
+    QApplication.processEvents()
+    start = QApplication.focusWidget()
+    assert start is not None and start.objectName() == "day"
+    cycle = []
+    for _ in range(30):
+        widget = QApplication.focusWidget()
+        assert widget is not None
+        if cycle and widget is start:
+            break
+        cycle.append(widget)
+        window.focusNextChild()
+    names = [widget.objectName() for widget in cycle]
+    assert names[:3] == ["day", "month", "year"]
+    assert names[3:5] == ["back", "continue"]
+    assert "quit" in names and "QScrollArea" not in " ".join(type(w).__name__ for w in cycle)
+
+    def place(widget: QWidget) -> tuple[int, int]:
+        centre = widget.mapTo(window, widget.rect().center())
+        return (centre.y() // 40, centre.x())
+
+    top = names.index("setting-listen") if "setting-listen" in names else names.index("quit")
+    reading = cycle[top:] + cycle[:top]
+    assert [place(w) for w in reading] == sorted(place(w) for w in reading)

@@ -423,11 +423,10 @@ def decoding_forbidden(*_args: object) -> None:
 def test_decode_refuses_a_huge_header_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cv2, "imdecode", decoding_forbidden)
     assert pp.image_dimensions(png_announcing(30000, 30000)) == (30000, 30000)
-    start = time.perf_counter()
+    # The decoder is replaced by one that fails the test: refused from the header alone.
     with pytest.raises(UnusablePage) as raised:
         pp.decode_image(png_announcing(30000, 30000))
     assert raised.value.reason is UnusableReason.TOO_LARGE
-    assert time.perf_counter() - start < 0.1
     # The same with a JPEG whose frame header is patched to 30000 x 30000.
     data = bytearray(encoded(".jpg", text_page(200, 100)))
     sof = data.find(b"\xff\xc0")

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
+from drivers.printer.escpos_layout import fits_code_page
 from drivers.printer.interface import QrCode, ReceiptDocument, TextLine
+from kiosk import i18n
 from kiosk.catalog import BUNDLED_DIR, load_catalog
 from kiosk.receipt import build_receipt, follow_link
+from offline_cache import SealedSubmission
+from tests.support.inprocess import demo_app
 
 PERMIS = load_catalog(BUNDLED_DIR).get("permis-perte-vol")
 NUMBER = "DEM-K7P-QX3"
@@ -132,3 +137,33 @@ def test_a_demarche_without_pieces_has_no_empty_pieces_heading() -> None:
     )
     assert "Pièces déposées" not in receipt.plain_text()
     assert "DEM-FNN-WZW" in receipt.plain_text()
+
+
+def test_a_language_the_printer_can_print_is_kept_and_another_falls_back_to_french(
+    tmp_path: Path,
+) -> None:
+    app = demo_app(tmp_path / "data", synchronous=True)
+    sealed = SealedSubmission(
+        submission_id="s1",
+        dossier_number=NUMBER,
+        sequence=1,
+        demarche_id="permis-perte-vol",
+        demarche_version="1",
+        kiosk_id="borne-33-01",
+        assisted=False,
+        sealed_at=SEALED_AT.isoformat(),
+        files=(),
+    )
+    try:
+        for code, expected in (("es", "Número de expediente"), ("ar", "Numéro de dossier")):
+            i18n.set_language(code)
+            demarche = app.catalog.get("permis-perte-vol")
+            text = app._receipt(demarche, sealed, {"piece_identite": 1}).plain_text()
+            assert expected in text, code
+            assert fits_code_page(text)
+        assert "Permis de conduire perdu ou volé" in text  # the démarche in French too
+        assert not fits_code_page("إيصال الإيداع")
+    finally:
+        i18n.set_language("fr")
+        app.devices.shutdown()
+        app.store.close()

@@ -5,26 +5,52 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal, SignalInstance
-from PySide6.QtWidgets import QGridLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.catalog import Family
 from kiosk.i18n import _
+from kiosk.pictograms import pictogram_for_family
+from ui.pictograms import PictogramLabel
 from ui.widgets import MARGIN, SPACING, button, clear_layout, label, scrolling
 
+TILE_PICTOGRAM_PX = 64
 
-def tile(title: str, summary: str, name: str) -> QPushButton:
-    """A large button with a title in bold and a summary under it."""
+
+def tile(title: str, summary: str, name: str, pictogram: str = "") -> QPushButton:
+    """A large button with a title in bold and a summary under it, after the ``pictogram``
+    (assets/pictograms/) if one is given."""
     widget = button("", "tile", name)
     widget.setAccessibleName(title)
     widget.setAccessibleDescription(summary)
-    inside = QVBoxLayout(widget)
-    inside.setContentsMargins(SPACING, SPACING, SPACING, SPACING)
+    # A button keeps the height of its own caption (empty here) whatever its layout needs:
+    # let it grow to its texts, which wrap onto more lines beside the pictogram in a long
+    # language or a large text size.
+    policy = widget.sizePolicy()
+    policy.setVerticalPolicy(QSizePolicy.Policy.Minimum)
+    widget.setSizePolicy(policy)
+    outer = QHBoxLayout(widget)
+    outer.setContentsMargins(SPACING, SPACING, SPACING, SPACING)
+    outer.setSpacing(SPACING)
+    if pictogram:
+        # At the start of the reading line (mirrored in Arabic), level with the title.
+        outer.addWidget(PictogramLabel(pictogram, TILE_PICTOGRAM_PX), 0, Qt.AlignmentFlag.AlignTop)
+    inside = QVBoxLayout()
+    inside.setContentsMargins(0, 0, 0, 0)
+    outer.addLayout(inside, 1)
     for text, role in ((title, "tile-title"), (summary, "tile-summary")):
         if text:
             part = label(text, role)
             # The tap goes to the button, not to the text on it.
             part.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
             inside.addWidget(part)
+    inside.addStretch(1)  # a taller tile (its neighbour's texts are longer) keeps them together
     return widget
 
 
@@ -37,11 +63,15 @@ class TileGrid(QGridLayout):
         self._on_tap = on_tap
         self._columns = columns
 
-    def fill(self, tiles: Sequence[tuple[str, str, str, str]]) -> None:
-        """``tiles``: (key, title, summary, objectName)."""
+    def fill(
+        self, tiles: Sequence[tuple[str, str, str, str]], pictograms: Sequence[str] = ()
+    ) -> None:
+        """``tiles``: (key, title, summary, objectName); ``pictograms``: the name of each
+        tile's pictogram, in the same order (none if left out)."""
         clear_layout(self)
         for index, (key, title, summary, name) in enumerate(tiles):
-            widget = tile(title, summary, name)
+            pictogram = pictograms[index] if index < len(pictograms) else ""
+            widget = tile(title, summary, name, pictogram)
             widget.setProperty("key", key)
             # A bound method, not a lambda: lambdas connected to short-lived buttons leak.
             widget.clicked.connect(self._tapped)
@@ -72,16 +102,27 @@ class HomeScreen(_TileScreen):
         layout.addWidget(label(site_name, "progress"))
         layout.addWidget(label(_("Bonjour ! Que souhaitez-vous faire ?"), "title"))
         layout.addWidget(label(_("Touchez ce qui vous concerne."), "easy"))
-        grid = TileGrid(self.family_chosen)
-        grid.fill([(f.id, f.title, f.summary, f"family:{f.id}") for f in families])
+        self.grid = TileGrid(self.family_chosen)
+        self.show_families(families)
         if not families:
             layout.addWidget(
                 label(_("Aucune démarche n'est disponible. Adressez-vous au médiateur."), "error")
             )
-        layout.addLayout(grid)
-        layout.addStretch(1)
+        # In a long language or a large text size the tiles need more than the screen: they
+        # scroll under the finger instead of being squeezed over each other.
+        column = QVBoxLayout()
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(self.grid)
+        column.addStretch(1)
+        layout.addWidget(scrolling(column), 1)
         layout.addWidget(
             label(_("Besoin d'aide ? Un médiateur numérique est là pour vous accompagner."), "help")
+        )
+
+    def show_families(self, families: list[Family]) -> None:
+        self.grid.fill(
+            [(f.id, f.title, f.summary, f"family:{f.id}") for f in families],
+            [pictogram_for_family(f.id) for f in families],
         )
 
 
@@ -104,10 +145,14 @@ class FamilyScreen(_TileScreen):
         column.addLayout(self.grid)
         column.addStretch(1)
         self.layout_.addWidget(scrolling(column), 1)
-        back = button("← " + _("Retour"), "secondary", "back")
+        back = button(_("Retour"), "secondary", "back", arrow="back")
         back.clicked.connect(self.back_requested)
         self.layout_.addWidget(back, 0, Qt.AlignmentFlag.AlignLeft)
 
     def show_family(self, family: Family) -> None:
         self.title.setText(family.title)
-        self.grid.fill([(d.id, d.title, d.summary, f"demarche:{d.id}") for d in family.demarches])
+        # A démarche shows its family's pictogram: the list stays recognisably "permis".
+        self.grid.fill(
+            [(d.id, d.title, d.summary, f"demarche:{d.id}") for d in family.demarches],
+            [pictogram_for_family(d.family) for d in family.demarches],
+        )

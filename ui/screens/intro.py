@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.demarche import Demarche, PieceStep
 from kiosk.i18n import _
+from kiosk.pictograms import pictogram_for_piece
+from ui.pictograms import PictogramLabel
 from ui.screens.base import StepFrame
-from ui.widgets import label
+from ui.widgets import SPACING, clear_layout, label
+
+PICTOGRAM_PX = 28
 
 
 class IntroScreen(StepFrame):
@@ -24,8 +29,13 @@ class IntroScreen(StepFrame):
         self.bring = label("", "help")
         self.bring.setObjectName("bring")
         self.pieces_title = label(_("Vous allez numériser :"), "easy")
-        self.pieces = label("", "help")
+        # One row a pièce, its pictogram first: the papers to get out are recognised on
+        # sight, and the same pictogram comes back on the pièce's own screen.
+        self.pieces = QWidget()
         self.pieces.setObjectName("pieces")
+        self.piece_rows = QVBoxLayout(self.pieces)
+        self.piece_rows.setContentsMargins(0, 0, 0, 0)
+        self.piece_rows.setSpacing(SPACING // 12)
         for widget in (self.summary, self.bring_title, self.bring, self.pieces_title, self.pieces):
             self.body.addWidget(widget)
         self.body.addWidget(
@@ -39,11 +49,20 @@ class IntroScreen(StepFrame):
         self.bring.setText("\n".join(f"• {item}" for item in demarche.bring))
         for widget in (self.bring_title, self.bring):
             widget.setVisible(bool(demarche.bring))
-        pieces = [
-            f"• {step.label}" + (f" ({step.applies_text})" if step.applies_text else "")
-            for step in demarche.steps
-            if isinstance(step, PieceStep)
-        ]
-        self.pieces.setText("\n".join(pieces))
-        for widget in (self.pieces_title, self.pieces):
-            widget.setVisible(bool(pieces))
+        pieces = [step for step in demarche.steps if isinstance(step, PieceStep)]
+        clear_layout(self.piece_rows)
+        for step in pieces:
+            text = f"• {step.label}" + (f" ({step.applies_text})" if step.applies_text else "")
+            row = QHBoxLayout()
+            row.setSpacing(SPACING // 2)
+            row.addWidget(
+                PictogramLabel(
+                    pictogram_for_piece(step.id, step.label), PICTOGRAM_PX, follow_text=True
+                ),
+                0,
+                Qt.AlignmentFlag.AlignTop,
+            )
+            row.addWidget(label(text, "help"), 1)
+            self.piece_rows.addLayout(row)
+        for part in (self.pieces_title, self.pieces):
+            part.setVisible(bool(pieces))

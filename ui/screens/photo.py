@@ -12,7 +12,7 @@ from kiosk.engine import Position
 from kiosk.i18n import _
 from kiosk.pieces import PageImage
 from ui.screens.base import StepFrame
-from ui.widgets import SPACING, button, label
+from ui.widgets import SPACING, button, label, set_button_text
 
 PREVIEW_SIZE = QSize(640, 360)
 PHOTO_HEIGHT = 360
@@ -109,7 +109,7 @@ class PhotoScreen(StepFrame):
         self.instruction.setText(problem)
         self.status_label.clear()
         self.accept_button.hide()
-        self.retake_button.setText(_("Réessayer"))
+        set_button_text(self.retake_button, _("Réessayer"))
         self.retake_button.show()
         self.footer.next.setEnabled(False)
 
@@ -136,7 +136,9 @@ class PhotoScreen(StepFrame):
         self.countdown.clear()
         self.accept_button.setVisible(not accepted)
         self.retake_button.show()
-        self.retake_button.setText(_("Reprendre la photo") if accepted else _("Recommencer"))
+        set_button_text(
+            self.retake_button, _("Reprendre la photo") if accepted else _("Recommencer")
+        )
         self.footer.next.setEnabled(accepted)
         if accepted:
             self.instruction.setText(_("Votre photo est gardée pour votre dossier."))

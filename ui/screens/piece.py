@@ -18,14 +18,17 @@ from PySide6.QtWidgets import (
 from kiosk.demarche import PieceStep
 from kiosk.engine import Position
 from kiosk.i18n import _
+from kiosk.pictograms import pictogram_for_piece
 from kiosk.pieces import PageImage
+from ui.pictograms import PictogramLabel
 from ui.screens.base import StepFrame
-from ui.widgets import SPACING, button, clear_layout, label, restyle
+from ui.widgets import SPACING, button, clear_layout, label, restyle, set_button_text
 
 THUMBNAIL_PX = 260
 PREVIEW_SIZE = QSize(560, 420)
 CONTROLS_MAX_WIDTH = 460
 A4_RATIO = 297 / 210
+PICTOGRAM_PX = 96
 
 
 class PieceScreen(StepFrame):
@@ -81,8 +84,19 @@ class PieceScreen(StepFrame):
         self.max_pages = 1
         self.optional = False
         self._easy = ""
+        # What the paper looks like, beside its name and instruction (as high as both, so
+        # the pages stay above the fold): found on the table without reading.
+        self.pictogram = PictogramLabel("", PICTOGRAM_PX)
+        texts = QVBoxLayout()
+        texts.setContentsMargins(0, 0, 0, 0)
+        texts.setSpacing(SPACING)
         for widget in (self.title_label, self.easy_label):
-            self.body.addWidget(widget)
+            texts.addWidget(widget)
+        heading = QHBoxLayout()
+        heading.setSpacing(SPACING)
+        heading.addWidget(self.pictogram, 0, Qt.AlignmentFlag.AlignTop)
+        heading.addLayout(texts, 1)
+        self.body.addLayout(heading)
         # The examples, the buttons and the status on the left, the pages as they arrive on
         # the right: two pages and their buttons stay above the fold on an 800 px screen.
         controls = QVBoxLayout()
@@ -118,6 +132,7 @@ class PieceScreen(StepFrame):
     ) -> None:
         self.header.set_step(title, position.index, position.count)
         self.title_label.setText(piece.label)
+        self.pictogram.set_pictogram(pictogram_for_piece(piece.id, piece.label))
         if self.camera_chosen:  # no scanner for this usager: the camera's instructions
             self._easy = _("Le document sera photographié avec la caméra.")
         else:
@@ -211,8 +226,9 @@ class PieceScreen(StepFrame):
             self.page_grid.addWidget(cell, (number - 1) // 2, (number - 1) % 2)
             cell.show()
         scanned = bool(pages)
-        self.scan_button.setText(
-            _("Recommencer la numérisation") if scanned else _("Numériser le document")
+        set_button_text(
+            self.scan_button,
+            _("Recommencer la numérisation") if scanned else _("Numériser le document"),
         )
         self.scan_button.setProperty("role", "secondary" if scanned else "primary")
         restyle(self.scan_button)

@@ -41,6 +41,7 @@ class QuestionScreen(StepFrame):
             self.body.removeWidget(self.input)
             discard(self.input)
         self.input = input_for(question)
+        self.input.submitted.connect(self.footer.next.click)  # Return: as "Continuer"
         self.body.insertWidget(self._input_index, self.input)
         self.input.show()  # visible now, not at the next layout pass: focus and tests need it
         if previous is not None:

@@ -25,6 +25,7 @@ class ReceiptScreen(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("receipt")
+        self._outcome: PrintOutcome | None = None
         layout = QHBoxLayout(self)
         layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
         layout.setSpacing(MARGIN)
@@ -104,11 +105,13 @@ class ReceiptScreen(QWidget):
         self.show_printing()
 
     def show_printing(self) -> None:
+        self._outcome = None
         self.print_status.setText(_("Impression de votre reçu…"))
         self.print_error.hide()
         self.reprint.hide()
 
     def show_print_outcome(self, outcome: PrintOutcome) -> None:
+        self._outcome = outcome
         if outcome.printed is not None:
             # Loaded at the first receipt (python-escpos is in memory once it has printed).
             from drivers.printer.escpos_layout import columns_of
@@ -127,9 +130,17 @@ class ReceiptScreen(QWidget):
         self.print_status.setText(
             _("Le reçu n'a pas pu être imprimé : notez votre numéro de dossier.")
         )
-        self.print_error.setText(f"{message.title}. {message.body}")
+        text = f"{message.title}. {message.body}"
+        if outcome.kept:  # the médiateur sees it in the panel and can print it later
+            text += " " + _("Le médiateur peut aussi imprimer votre reçu plus tard.")
+        self.print_error.setText(text)
         self.print_error.show()
         self.reprint.show()
+
+    def retranslate(self) -> None:
+        """The print error is composed from parts: compose it again in the new language."""
+        if self._outcome is not None and self._outcome.error is not None:
+            self.show_print_outcome(self._outcome)
 
     def show_a4(self, text: str, done: bool) -> None:
         """Where the A4 récapitulatif is: printing (the button waits), printed, or failed."""
@@ -148,3 +159,4 @@ class ReceiptScreen(QWidget):
             widget.clear()
         self.ticket.setAccessibleDescription("")
         self.qr.clear()
+        self._outcome = None

@@ -16,6 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
 from drivers.scanner.simulated import SimulatedScanner
@@ -201,6 +202,9 @@ def _shoot_languages(qt_app: QApplication, data: Path, out: Path) -> None:
         window.closing_allowed = True  # the kiosk's own windows refuse to close otherwise
         window.close()
         window.deleteLater()
+        # Gone now, not at some later turn of a loop: a window left alive keeps its timers,
+        # and its idle check would put the whole application back to French mid-walk.
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
 
 
 def _shoot_assist(app: KioskApp, window: KioskWindow, out: Path, first: int) -> None:

@@ -28,16 +28,22 @@ def printed(kiosk: Kiosk) -> int:
     return len(list((kiosk.data_dir / "printer").glob("*.escpos")))
 
 
+def sealed_but_not_printed(kiosk: Kiosk, qtbot: QtBot, fault: str, message: str) -> str:
+    """A médiateur enrolled, the printer stuck on ``fault``, a dossier sealed: its number,
+    once the receipt screen shows ``message``."""
+    enrol(kiosk)
+    kiosk.app.devices.faults["printer"].sticky = fault
+    journey.walk_to_recap(kiosk.driver)
+    driving.click(kiosk.window, "send")
+    qtbot.waitUntil(lambda: message in texts(kiosk), timeout=10_000)
+    return kiosk.window.receipt.number.text()
+
+
 def test_a_receipt_not_printed_is_reprinted_by_the_mediateur_in_a_new_session(
     kiosk: Kiosk, qtbot: QtBot
 ) -> None:
-    enrol(kiosk)
-    kiosk.app.devices.faults["printer"].sticky = "paper_out"
-    journey.walk_to_recap(kiosk.driver)
-    driving.click(kiosk.window, "send")
-    qtbot.waitUntil(lambda: "L'imprimante n'a plus de papier" in texts(kiosk), timeout=10_000)
+    number = sealed_but_not_printed(kiosk, qtbot, "paper_out", "L'imprimante n'a plus de papier")
     assert "Le médiateur peut aussi imprimer votre reçu plus tard." in texts(kiosk)
-    number = kiosk.window.receipt.number.text()
     driving.click(kiosk.window, "finish")  # the usager leaves, the number noted
     qtbot.waitUntil(lambda: kiosk.window.current_screen == "home", timeout=10_000)
     assert number not in texts(kiosk)  # the session is wiped; the receipt is on disk only
@@ -70,12 +76,7 @@ def test_a_receipt_not_printed_is_reprinted_by_the_mediateur_in_a_new_session(
 def test_a_reprint_that_fails_again_says_so_and_keeps_the_receipt(
     kiosk: Kiosk, qtbot: QtBot
 ) -> None:
-    enrol(kiosk)
-    kiosk.app.devices.faults["printer"].sticky = "cover_open"
-    journey.walk_to_recap(kiosk.driver)
-    driving.click(kiosk.window, "send")
-    qtbot.waitUntil(lambda: "Le capot est ouvert" in texts(kiosk), timeout=10_000)
-    number = kiosk.window.receipt.number.text()
+    number = sealed_but_not_printed(kiosk, qtbot, "cover_open", "Le capot est ouvert")
     driving.click(kiosk.window, "finish")
     qtbot.waitUntil(lambda: kiosk.window.current_screen == "home", timeout=10_000)
 
@@ -91,12 +92,7 @@ def test_a_reprint_that_fails_again_says_so_and_keeps_the_receipt(
 def test_the_mediateur_reprints_the_receipt_of_the_usager_still_on_screen(
     kiosk: Kiosk, qtbot: QtBot
 ) -> None:
-    enrol(kiosk)
-    kiosk.app.devices.faults["printer"].sticky = "paper_out"
-    journey.walk_to_recap(kiosk.driver)
-    driving.click(kiosk.window, "send")
-    qtbot.waitUntil(lambda: "L'imprimante n'a plus de papier" in texts(kiosk), timeout=10_000)
-    number = kiosk.window.receipt.number.text()
+    number = sealed_but_not_printed(kiosk, qtbot, "paper_out", "L'imprimante n'a plus de papier")
     badge_in(kiosk, walk_to=None)
     kiosk.app.devices.faults["printer"].sticky = ""
     driving.click(kiosk.window, "assist-kept-receipts")

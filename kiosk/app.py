@@ -31,7 +31,13 @@ from kiosk.idle import IdleMonitor, IdleState
 from kiosk.jsonlog import log_event
 from kiosk.pdf import PdfPage, jpegs_to_pdf
 from kiosk.pieces import PageImage, rotate_page
-from kiosk.print_queue import PAPER_NEAR_END, STATE_UNKNOWN, KeptReceipt, ReceiptQueue
+from kiosk.print_queue import (
+    PAPER_NEAR_END,
+    STATE_UNKNOWN,
+    USAGER_LEFT,
+    KeptReceipt,
+    ReceiptQueue,
+)
 from kiosk.receipt import build_receipt
 from kiosk.scanning import PageSink, ScanOutcome, scan_piece
 
@@ -72,6 +78,16 @@ class PrintOutcome:
 
 
 SessionListener = Callable[[str, Session], None]  # (event, session): "started" | "ended"
+
+
+def sealed_pieces(session: Session) -> dict[str, int]:
+    """Page counts of the pièces a seal takes: pages of a pièce whose step no longer applies
+    (the usager changed an earlier answer) stay out of the dossier, so off the receipt too."""
+    return {
+        step.id: len(session.pages(step.id))
+        for step in session.engine.applicable_steps(session.answers)
+        if isinstance(step, PieceStep)
+    }
 
 
 class KioskApp:
@@ -370,14 +386,29 @@ class KioskApp:
             dossier_number=sealed.dossier_number,
             demarche_id=sealed.demarche_id,
         )
-        # Only the pièces that are sealed: pages of a pièce whose step no longer applies (the
-        # usager changed an earlier answer) stay out of the dossier, so off the receipt too.
-        pieces = {
-            step.id: len(session.pages(step.id))
-            for step in session.engine.applicable_steps(session.answers)
-            if isinstance(step, PieceStep)
-        }
-        return Deposit(sealed, self._receipt(session.demarche, sealed, pieces))
+        return Deposit(sealed, self._receipt(session.demarche, sealed, sealed_pieces(session)))
+
+    def keep_receipt_for_later(
+        self, sealed: SealedSubmission, demarche: Demarche, pieces: dict[str, int]
+    ) -> Future[None]:
+        """The usager left while their dossier was being sealed (idle, abandon): nobody is
+        there to take the receipt, so it goes straight to the médiateur's kept receipts."""
+        receipt = self._receipt(demarche, sealed, pieces)  # in the language of the session
+
+        def keep() -> None:
+            self.receipts.begin(sealed.submission_id, receipt)
+            self.receipts.failed(sealed.submission_id, USAGER_LEFT)
+            log_event(
+                LOG,
+                "receipt.failed",
+                logging.WARNING,
+                submission_id=sealed.submission_id,
+                dossier_number=sealed.dossier_number,
+                code=USAGER_LEFT,
+            )
+            self._journal("receipt.failed", dossier=sealed.dossier_number, code=USAGER_LEFT)
+
+        return self.devices.run("printer", keep)
 
     def print_receipt(self, deposit: Deposit) -> Future[PrintOutcome]:
         """Print on the printer's worker; never fails: a problem comes back as ``error``.

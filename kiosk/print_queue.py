@@ -30,6 +30,8 @@ from offline_cache.outbox import parse_iso
 from offline_cache.pending_receipts import PRINTING, PendingReceipt, PendingReceipts
 from offline_cache.store import Store
 
+# Nobody was there to take it: the usager left while the dossier was being sealed.
+USAGER_LEFT = "usager_left"
 FORMAT = 1
 # What a printer that printed may still need a person for (``PrintResult.warnings``).
 PAPER_NEAR_END = PrinterState.PAPER_NEAR_END.value

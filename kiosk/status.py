@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from kiosk.devices import ABSENT, FAULT, NONE, READY, UNUSED, Presence
 from kiosk.i18n import _
-from kiosk.print_queue import PAPER_NEAR_END, PRINTING, STATE_UNKNOWN
+from kiosk.print_queue import PAPER_NEAR_END, PRINTING, STATE_UNKNOWN, USAGER_LEFT
 from offline_cache.models import OutboxState
 
 if TYPE_CHECKING:
@@ -129,6 +129,7 @@ def reason_text(code: str) -> str:
         "not_found": _("imprimante injoignable"),
         "disconnected": _("imprimante débranchée ou éteinte"),
         PRINTING: _("impression interrompue"),
+        USAGER_LEFT: _("l'usager est parti avant l'impression"),
     }
     return words.get(code, code)
 

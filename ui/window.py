@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QApplication, QSizePolicy, QStackedWidget, QVBoxLa
 from drivers.errors import DeviceError
 from kiosk.catalog import Catalog, Family
 from kiosk.config import Config
-from kiosk.demarche import PhotoStep, PieceStep, Question
+from kiosk.demarche import Demarche, PhotoStep, PieceStep, Question
 from kiosk.i18n import _
 from kiosk.idle import IdlePhase
 from kiosk.jsonlog import log_event
@@ -443,16 +443,30 @@ class KioskWindow(QWidget):
         self.overlay.present(
             "busy", _("Enregistrement de votre dossier…"), _("Merci de patienter."), []
         )
+        from kiosk.app import sealed_pieces
+
+        # What the receipt lists, read now: if the usager leaves before the seal is done,
+        # the session is wiped but the receipt is still made for the médiateur.
+        demarche, pieces = session.demarche, sealed_pieces(session)
         self.tasks.when_done(
             self.app.seal(session),
-            lambda sealed: self._sealed(session, sealed),
+            lambda sealed: self._sealed(session, sealed, demarche, pieces),
             lambda error: self._seal_failed(session, error),
         )
 
-    def _sealed(self, session: Session, sealed: SealedSubmission) -> None:
+    def _sealed(
+        self,
+        session: Session,
+        sealed: SealedSubmission,
+        demarche: Demarche,
+        pieces: dict[str, int],
+    ) -> None:
         self.overlay.dismiss()
         if self.app.session is not session:
-            return  # the usager left meanwhile; the dossier is safely in the outbox
+            # The usager left meanwhile: the dossier is safely in the outbox, and its receipt
+            # waits for the médiateur, who can hand it over if the usager comes back.
+            self.app.keep_receipt_for_later(sealed, demarche, pieces)
+            return
         deposit = self.app.record_sealed(session, sealed)
         self._deposit = deposit
         self.receipt.show_deposit(deposit)

@@ -117,3 +117,20 @@ def test_paper_near_end_is_quiet_for_the_usager_and_said_to_the_mediateur(
     assert "papier bientôt épuisé" in said(assist_ui)
     driving.click(kiosk.window, "assist-status")
     assert "Papier bientôt épuisé : prévoir un rouleau." in said(assist_ui)
+
+
+def test_a_usager_who_leaves_while_the_dossier_is_sealed_has_the_receipt_kept(
+    kiosk: Kiosk, qtbot: QtBot
+) -> None:
+    journey.walk_to_recap(kiosk.driver)
+    driving.click(kiosk.window, "send")  # sealed on the store's worker...
+    kiosk.window.finish("idle")  # ...while the session ends before it comes back
+    qtbot.waitUntil(lambda: len(kiosk.app.kept_receipts()) == 1, timeout=10_000)
+    [kept] = kiosk.app.kept_receipts()
+    [sealed] = kiosk.app.store.outbox()
+    assert kept.dossier_number == sealed.dossier_number and kept.reason == "usager_left"
+    found = kiosk.app.receipts.document(kept.submission_id)
+    assert found is not None
+    assert "Pièces déposées" in found[1].plain_text()  # read before the session was wiped
+    assert printed(kiosk) == 0
+    assert kiosk.window.current_screen in ("wiped", "home")  # nothing shown to the next person

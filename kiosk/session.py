@@ -110,23 +110,29 @@ class Session:
         refused on this screen with the rule's message, and the previous answer is kept.
         """
         self._require_active()
-        step = self.current_step()
-        if not isinstance(step, Question):
-            raise ValueError("the current step is not a question")
+        checked = self.check_answer(raw)
+        if checked.ok:
+            step = self._current_question()
+            self._answers[step.id] = checked.value
+            self._answered_by[step.id] = self.actor
+        return checked
+
+    def check_answer(self, raw: Any) -> Checked:
+        """What ``answer`` would say of ``raw``, keeping nothing (the error shown again in
+        another language)."""
+        step = self._current_question()
         checked = self.engine.validate(step, raw)
         if not checked.ok:
             return checked
-        previous = self._answers.get(step.id)
-        self._answers[step.id] = checked.value
-        broken = self.engine.broken_rules(self._answers, involving=step.id)
-        if broken:
-            if previous is None:
-                self._answers.pop(step.id)
-            else:
-                self._answers[step.id] = previous
-            return Checked(error=broken[0].message)
-        self._answered_by[step.id] = self.actor
-        return checked
+        trial = {**self._answers, step.id: checked.value}
+        broken = self.engine.broken_rules(trial, involving=step.id)
+        return Checked(error=broken[0].message) if broken else checked
+
+    def _current_question(self) -> Question:
+        step = self.current_step()
+        if not isinstance(step, Question):
+            raise ValueError("the current step is not a question")
+        return step
 
     @property
     def answered_by(self) -> dict[str, str]:

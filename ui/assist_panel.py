@@ -312,12 +312,21 @@ class AssistUi(QObject):
     def _hide_panel(self) -> None:
         self.panel.hide()
         if self.mode.mediateur is not None:
+            self._say_who_helps()
+            self.banner.show()
+
+    def _say_who_helps(self) -> None:
+        if self.mode.mediateur is not None:
             self.banner.text.setText(
                 _("{name}, médiateur numérique, est avec vous.").format(
                     name=self.mode.mediateur.display_name
                 )
             )
-            self.banner.show()
+
+    def retranslate(self) -> None:
+        """The usager chose another language: the banner says who helps in it."""
+        if self.banner.isVisible():
+            self._say_who_helps()
 
     def _journal(self, action: str, **detail: object) -> None:
         self.mode.journal.append(action, self.mode.actor, dt.datetime.now(dt.UTC), **detail)

@@ -282,7 +282,10 @@ class KeyButton(QToolButton):
         spoken = words.get(spec.spoken, spec.spoken) if spec.spoken else label
         if capital and spec.shifts:
             label = spoken = spec.label.upper()
-        self.setText(label.replace("&", "&&"))  # a single & would underline the next letter
+        # A single & would underline the next letter; the left-to-right mark keeps ".fr" from
+        # being drawn "fr." when the application runs right to left (Arabic).
+        mark = "" if label[:1].isalnum() else "\u200e"
+        self.setText(mark + label.replace("&", "&&"))
         self.setAccessibleName(spoken)
 
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSizePolicy, QWidget
 from kiosk.i18n import LANGUAGES, _
 from ui.it_exit import CORNER_PX
 from ui.usager_settings import UsagerSettings
-from ui.widgets import button, set_button_text
+from ui.widgets import SOURCE, button, set_button_text
 
 ICON_PX = 32
 
@@ -142,6 +142,9 @@ class SettingsBar(QWidget):
         names, and the language's own name and the text size always show."""
         for widget, words in self._words.items():
             widget.setText(words)
+            # The bar translates itself (``refresh``): the window's generic pass must not
+            # put back words this method took away.
+            widget.setProperty(SOURCE, None)
         layout = self.layout()
         if layout is None or layout.sizeHint().width() <= self.width():
             return

@@ -163,6 +163,9 @@ class KioskWindow(QWidget):
         source, the current screen by showing it again (answers typed but not yet sent kept)."""
         retranslate(self)
         self.home.show_families(self.catalog.families())
+        self.settings_bar.refresh()
+        if self.assist_ui is not None:
+            self.assist_ui.retranslate()
         if self._app is None:
             return
         self.app.relabel_session()
@@ -172,15 +175,33 @@ class KioskWindow(QWidget):
         elif screen == "intro":
             self.show_intro(self._intro_demarche)
         elif screen == "question":
+            self._question_again()
+        elif screen in ("piece", "photo"):
+            # Texts only: a scan or the camera under way goes on (showing the step again
+            # would stop it), and the pages and their messages stay.
             session = self._session()
-            step = session.current_step()
-            if isinstance(step, Question):
-                typed = self.question.answer()
-                self.question.show_question(session.demarche.title, step, session.position(), typed)
-        elif screen in ("piece", "photo", "recap") and not self.busy:
-            self.show_current()  # a scan or photo under way finishes in the old wording
+            step, title = session.current_step(), session.demarche.title
+            if isinstance(step, PhotoStep):
+                self.photo.relabel(title, step, session.position())
+            elif isinstance(step, PieceStep):
+                self.piece.relabel(title, step, session.position())
+        elif screen == "recap":
+            self.show_current()
         elif screen == "receipt":
             self.receipt.retranslate()
+
+    def _question_again(self) -> None:
+        """The question in the new language, with what was typed, and its error again (the
+        usager may have changed the language precisely to read it)."""
+        session = self._session()
+        step = session.current_step()
+        if not isinstance(step, Question):
+            return
+        typed = self.question.answer()
+        had_error = self.question.error_label.isVisible()
+        self.question.show_question(session.demarche.title, step, session.position(), typed)
+        if had_error:
+            self.question.show_error(session.check_answer(typed).error)
 
     def _start_voice(self) -> None:
         """The voice is wired once the application is assembled: finding the speech engine
@@ -579,12 +600,7 @@ class KioskWindow(QWidget):
         if self._app is None:
             return
         if self._app.session is None:
-            # Settings chosen on the home screen by someone who then walked away.
-            if (
-                not self.settings.is_default
-                and self._app.idle.idle_seconds() >= self.config["session.idle_warning_s"]
-            ):
-                self.settings.reset()
+            self._check_idle_without_session()
             return
         if self.assist_ui is not None and self.assist_ui.is_open:
             # A médiateur at the kiosk: the timeout waits for them, but a badge forgotten in
@@ -600,6 +616,20 @@ class KioskWindow(QWidget):
             self._warn_idle(state.seconds_left)
         elif self.overlay.kind == "idle":
             self.overlay.dismiss()
+
+    def _check_idle_without_session(self) -> None:
+        """Someone chose settings or a démarche's list and walked away: the kiosk goes back
+        to its defaults, at the same pace as a session (never during the goodbye, which is
+        said in the usager's language)."""
+        if self._wiped_timer.isActive():
+            return
+        idle = self.app.idle.idle_seconds()
+        warning = self.config["session.idle_warning_s"]
+        if self.current_screen in ("family", "intro"):
+            if idle >= warning + self.config["session.idle_countdown_s"]:
+                self._next_usager()
+        elif not self.settings.is_default and idle >= warning:
+            self.settings.reset()
 
     def _warn_idle(self, seconds: int) -> None:
         left = (_("{n} seconde") if seconds == 1 else _("{n} secondes")).format(n=seconds)

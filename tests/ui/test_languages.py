@@ -47,7 +47,7 @@ def untranslated(kiosk: Kiosk) -> list[str]:
             or text in data
             or re.fullmatch(r"A\+*", text)  # the text size's pictogram
             or name.startswith("value:")  # the usager's own answers
-            or (name.startswith("key:") and text.startswith("."))  # ".fr" typed as is
+            or (name.startswith("key:") and text.lstrip("\u200e").startswith("."))  # ".fr"
             or widget.property("role") in ("ticket", "number")  # printed receipt, dossier n°
         ):
             continue
@@ -223,3 +223,79 @@ def test_every_screen_fits_in_every_language_and_text_size(
     assert not problems, "\n".join(
         f"{where}: {p}" for where, found in problems.items() for p in found
     )
+
+
+def test_a_language_chosen_during_a_scan_applies_at_once_and_the_scan_goes_on(
+    kiosk: Kiosk,
+) -> None:
+    walk_to(kiosk.driver, "piece_identite")
+    kiosk.app.devices.faults["scanner"].delay_s = 1.0
+    driving.click(kiosk.window, "scan")
+    kiosk.driver.wait_until(lambda: kiosk.window.busy)
+    choose(kiosk, "en")
+    piece = kiosk.window.piece
+    assert piece.header.progress.text().startswith("Step ")
+    assert piece.title_label.text() == i18n._("Votre pièce d'identité") != "Votre pièce d'identité"
+    kiosk.driver.wait_until(kiosk.driver.scanned)  # the scan was not stopped by the change
+    assert piece.page_count == 1
+
+
+def test_the_error_shown_stays_shown_in_the_new_language(kiosk: Kiosk) -> None:
+    walk_to(kiosk.driver, "email")
+    driving.type_text(kiosk.window, "input", "pas-une-adresse")
+    driving.click(kiosk.window, "continue")
+    error = kiosk.window.question.error_label
+    french = error.text()
+    assert error.isVisible() and french
+    choose(kiosk, "es")
+    assert error.isVisible() and error.text() not in ("", french)
+    assert kiosk.window.question.answer() == "pas-une-adresse"
+
+
+def test_left_on_a_list_without_a_session_the_kiosk_goes_home_in_french(kiosk: Kiosk) -> None:
+    window, idle = kiosk.window, kiosk.app.idle
+    kiosk.driver.click("family:permis")
+    kiosk.driver.click("demarche:permis-perte-vol")
+    choose(kiosk, "ar")
+    warning = window.config["session.idle_warning_s"]
+    idle._last_input -= warning + 1  # read for a while: not enough to leave
+    window._check_idle()
+    assert window.current_screen == "intro" and i18n.language() == "ar"
+    idle._last_input -= window.config["session.idle_countdown_s"]
+    window._check_idle()
+    assert window.current_screen == "home" and i18n.language() == "fr"
+
+
+def test_the_goodbye_after_an_idle_timeout_stays_in_the_usagers_language(kiosk: Kiosk) -> None:
+    walk_to(kiosk.driver, "nom_naissance")
+    choose(kiosk, "tr")
+    kiosk.window.finish("idle")
+    kiosk.app.idle._last_input -= 10_000  # the idle clock says nobody touched for long
+    kiosk.window._check_idle()
+    assert kiosk.window.current_screen == "wiped" and i18n.language() == "tr"
+
+
+def test_a_narrow_bar_keeps_its_words_hidden_across_a_language_change(kiosk: Kiosk) -> None:
+    window = kiosk.window
+    window.resize(1024, 768)
+    for _ in range(2):
+        window.settings.next_text_size()
+    QApplication.processEvents()
+    bar = window.settings_bar
+    assert bar.listen.text() == "" or not bar.listen.isVisible()
+    choose(kiosk, "es")
+    QApplication.processEvents()
+    assert clipped_texts(bar) == []
+    assert bar.contrast.accessibleName() == i18n._("Contraste")
+
+
+def test_the_banner_says_who_helps_in_the_new_language(kiosk: Kiosk) -> None:
+    from tests.ui.test_assist import badge_in, enrol
+
+    enrol(kiosk)
+    assist_ui = badge_in(kiosk)
+    driving.click(kiosk.window, "assist-hide")
+    french = assist_ui.banner.text.text()
+    assert assist_ui.banner.isVisible() and "médiateur numérique" in french
+    choose(kiosk, "en")
+    assert assist_ui.banner.text.text() not in ("", french)

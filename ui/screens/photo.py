@@ -71,15 +71,19 @@ class PhotoScreen(StepFrame):
     def show_step(
         self, title: str, step: PhotoStep, position: Position, photo: PageImage | None
     ) -> None:
+        self.relabel(title, step, position)
+        if photo is None:
+            self.show_live()
+        else:
+            self.show_photo(photo, accepted=True)
+
+    def relabel(self, title: str, step: PhotoStep, position: Position) -> None:
+        """The step's texts in the active language; the live view goes on untouched."""
         self.header.set_step(title, position.index, position.count)
         self.title_label.setText(step.label)
         self.easy_label.setText(
             step.easy or _("Regardez la caméra. Suivez les indications : la photo se prend seule.")
         )
-        if photo is None:
-            self.show_live()
-        else:
-            self.show_photo(photo, accepted=True)
 
     def show_live(self, has_photo: bool = False) -> None:
         """Guidance: the mirror, what to do, and nothing to touch (``has_photo``: one was

@@ -130,6 +130,15 @@ class PieceScreen(StepFrame):
     def show_piece(
         self, title: str, piece: PieceStep, position: Position, pages: list[PageImage]
     ) -> None:
+        self.relabel(title, piece, position)
+        self.max_pages = piece.max_pages
+        self.optional = not piece.required
+        self.set_busy(False)
+        self.show_pages(pages)
+
+    def relabel(self, title: str, piece: PieceStep, position: Position) -> None:
+        """The texts of the pièce (in the active language), the pages and a scan under way
+        left as they are: a language chosen in the middle of a scan applies at once."""
         self.header.set_step(title, position.index, position.count)
         self.title_label.setText(piece.label)
         self.pictogram.set_pictogram(pictogram_for_piece(piece.id, piece.label))
@@ -137,14 +146,14 @@ class PieceScreen(StepFrame):
             self._easy = _("Le document sera photographié avec la caméra.")
         else:
             self._easy = piece.easy or self._default_easy()
-        self.easy_label.setText(self._easy)
         examples = "\n".join(f"• {example}" for example in piece.examples)
         self.examples_label.setText(_("Par exemple :") + "\n" + examples if examples else "")
-        self.examples_label.setVisible(bool(examples))
-        self.max_pages = piece.max_pages
-        self.optional = not piece.required
-        self.set_busy(False)
-        self.show_pages(pages)
+        self.examples_label.setVisible(bool(examples) and not self.camera_on)
+        self.easy_label.setText(self._camera_easy() if self.camera_on else self._easy)
+
+    @staticmethod
+    def _camera_easy() -> str:
+        return _("Posez le document à plat sous la caméra, en entier, sans le tenir.")
 
     def _default_easy(self) -> str:
         if self.scanner_source == "flatbed":
@@ -155,11 +164,7 @@ class PieceScreen(StepFrame):
         """The live view and "Prendre la photo" instead of the pages and the scan buttons."""
         self.camera_on = on
         # The scanner's instructions make no sense under the camera: the camera's own, on top.
-        self.easy_label.setText(
-            _("Posez le document à plat sous la caméra, en entier, sans le tenir.")
-            if on
-            else self._easy
-        )
+        self.easy_label.setText(self._camera_easy() if on else self._easy)
         self.examples_label.setVisible(not on and bool(self.examples_label.text()))
         self.preview.setVisible(on)
         self.preview.clear()

@@ -83,12 +83,8 @@ class AssistPanel(QWidget):
         self.show()
         self.raise_()
 
-    def add_pin_pad(
-        self,
-        on_digit: Callable[[str], None],
-        on_erase: Callable[[], None],
-        on_submit: Callable[[], None],
-    ) -> None:
+    def add_pin_pad(self, on_submit: Callable[[], None]) -> None:
+        """A code box and its own keys (the on-screen keyboard stays away from it)."""
         self.pin = QLineEdit()
         self.pin.setObjectName("assist-pin")
         self.pin.setProperty("keyboard", "none")  # the pad below is its keyboard
@@ -104,17 +100,25 @@ class AssistPanel(QWidget):
         for index, key in enumerate(keys):
             if key == "⌫":
                 widget = button(_("Effacer"), "secondary", "assist-pin-erase")
-                widget.clicked.connect(on_erase)
+                widget.clicked.connect(self._erase_digit)
             elif key == "OK":
                 widget = button(_("Valider"), "primary", "assist-pin-ok")
                 widget.clicked.connect(on_submit)
             else:
                 widget = button(key, "secondary", f"assist-pin-{key}")
-                widget.clicked.connect(lambda _checked=False, k=key: on_digit(k))
+                widget.clicked.connect(lambda _checked=False, k=key: self._type_digit(k))
             grid.addWidget(widget, index // 3, index % 3)
             widget.show()  # added to a panel that may already be visible
         self.pin.show()
         self.pin.setFocus()
+
+    def _type_digit(self, key: str) -> None:
+        if self.pin is not None:
+            self.pin.insert(key)
+
+    def _erase_digit(self) -> None:
+        if self.pin is not None:
+            self.pin.backspace()
 
     def add_actions(self, actions: list[Choice]) -> None:
         """One column for a few actions, two when there are more (the panel must fit a
@@ -231,15 +235,7 @@ class AssistUi(QObject):
             _("Mode accompagnement"),
             _("Bonjour {name}. Tapez votre code.").format(name=name),
         )
-        self.panel.add_pin_pad(self._digit, self._erase, self._submit)
-
-    def _digit(self, key: str) -> None:
-        if self.panel.pin is not None:
-            self.panel.pin.insert(key)
-
-    def _erase(self) -> None:
-        if self.panel.pin is not None:
-            self.panel.pin.backspace()
+        self.panel.add_pin_pad(self._submit)
 
     def _submit(self) -> None:
         """The PIN is checked on the badge reader's worker (argon2 and the card take ~150 ms):

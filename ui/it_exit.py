@@ -60,16 +60,8 @@ class ItExit(QObject):
 
     def _ask(self) -> None:
         self.panel.present(_("Service informatique"), _("Code de sortie :"))
-        self.panel.add_pin_pad(self._digit, self._erase, self._submit)
+        self.panel.add_pin_pad(self._submit)
         self.panel.add_actions([Choice(_("Annuler"), "it-exit-cancel", self.panel.hide)])
-
-    def _digit(self, key: str) -> None:
-        if self.panel.pin is not None:
-            self.panel.pin.insert(key)
-
-    def _erase(self) -> None:
-        if self.panel.pin is not None:
-            self.panel.pin.backspace()
 
     def _submit(self) -> None:
         from argon2 import PasswordHasher

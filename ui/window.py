@@ -326,6 +326,12 @@ class KioskWindow(QWidget):
         if self._app is None:
             return  # not assembled yet (a tap in the first few milliseconds)
         family = next(f for f in self.catalog.families() if f.id == family_id)
+        if len(family.demarches) == 1:
+            # A list of one is a screen and a tap for nothing: straight to what to bring,
+            # and "Retour" there goes home.
+            self._family = None
+            self.show_intro(family.demarches[0].id)
+            return
         self._family = family
         self.family.show_family(family)
         self.show_screen(self.family)

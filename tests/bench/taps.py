@@ -16,7 +16,8 @@ Counting convention
 -------------------
 Screens: home, the family's list, the démarche's intro ("what to bring"), one per step that
 applies, the récapitulatif, the receipt. An overlay (e.g. the single-use notice of an
-e-photo code) is not a screen.
+e-photo code) is not a screen. A démarche alone in its family has no list (the kiosk goes
+from the family's tile straight to its intro): one screen and one tap fewer.
 
 Taps: the family tile, the démarche tile, "Commencer"; then on each step: a choice 1 (the
 option), a multiple choice 1 per option ticked, oui/non 1, a one-box field (text, number,
@@ -400,27 +401,29 @@ def search(demarche: Demarche, today: dt.date | None = None) -> Result:
     return Result(paths[0], paths[1], session)
 
 
-def table(results: Iterable[tuple[Demarche, Result]]) -> list[str]:
-    """The printed table: one row per démarche, then the total and the median."""
+def table(
+    results: Iterable[tuple[Demarche, Result]], alone: frozenset[str] = frozenset()
+) -> list[str]:
+    """The printed table: one row per démarche, then the total and the median. ``alone``:
+    the ids of démarches alone in their family (no list screen, no démarche tile)."""
     rows = list(results)
     width = max(len("median"), *(len(d.id) for d, _ in rows))
     head = f"{'démarche':<{width}}  screens  taps  chars typed  worst screens  shortest branch"
     lines = [head, "-" * len(head)]
+    counted = []
     for demarche, result in rows:
-        short = result.shortest
+        short, saved = result.shortest, int(demarche.id in alone)
         branches = ", ".join(f"{k}={_shown(v)}" for k, v in short.branches(demarche).items())
-        figures = (short.screens, short.taps, short.chars, result.longest.screens)
+        figures = (
+            short.screens - saved,
+            short.taps - saved,
+            short.chars,
+            result.longest.screens - saved,
+        )
+        counted.append(figures)
         lines.append(_row(demarche.id, width, figures) + f"  {branches}")
     lines.append("-" * len(head))
-    columns = list(
-        zip(
-            *(
-                (r.shortest.screens, r.shortest.taps, r.shortest.chars, r.longest.screens)
-                for _, r in rows
-            ),
-            strict=True,
-        )
-    )
+    columns = list(zip(*counted, strict=True))
     lines.append(_row("total", width, tuple(sum(c) for c in columns)))
     lines.append(_row("median", width, tuple(statistics.median(c) for c in columns)))
     return lines
@@ -441,8 +444,9 @@ def main() -> int:
     catalog = load_catalog(BUNDLED_DIR)
     today = dt.date.today()
     results = [(d, search(d, today)) for d in catalog.demarches]
+    alone = frozenset(f.demarches[0].id for f in catalog.families() if len(f.demarches) == 1)
     print(f"screens and taps on the shortest complete path ({len(results)} démarches):")
-    print("\n".join(table(results)))
+    print("\n".join(table(results, alone)))
     return 0
 
 

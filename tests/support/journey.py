@@ -6,6 +6,7 @@ screenshot tool and the benchmarks, so all of them walk the same real path.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -81,10 +82,20 @@ def perform(driver: Driver, action: Action) -> None:
 
 
 def open_demarche(driver: Driver, demarche: str = DEMARCHE, family: str = "permis") -> None:
-    """Home, the family, the démarche, then "Commencer" on the list of what to bring."""
+    """Home, the family, the démarche (unless it is alone in its family: the kiosk then
+    skips the list), then "Commencer" on the list of what to bring."""
     driver.click(f"family:{family}")
-    driver.click(f"demarche:{demarche}")
+    if family not in _single_demarche_families():
+        driver.click(f"demarche:{demarche}")
     driver.click("start")
+
+
+@functools.cache
+def _single_demarche_families() -> frozenset[str]:
+    from kiosk.catalog import BUNDLED_DIR, load_catalog
+
+    families = load_catalog(BUNDLED_DIR).families()
+    return frozenset(f.id for f in families if len(f.demarches) == 1)
 
 
 def walk_to_recap(

@@ -34,8 +34,7 @@ def photo_catalog(directory: Path) -> Path:
 
 
 def walk_to_photo(driver: Driver) -> None:
-    driver.click("family:autre")
-    driver.click("demarche:essai-photo")
+    driver.click("family:autre")  # its only démarche: the kiosk goes straight to it
     driver.click("start")
     driver.type_text("input", "Martin")
     driver.click("continue")

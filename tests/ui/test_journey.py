@@ -331,3 +331,13 @@ def test_a_scanned_page_can_be_enlarged_turned_and_deleted(kiosk: Kiosk, qtbot: 
     assert session.pages("piece_identite") == [turned]
     assert "Document numérisé (1 page). Vérifiez qu'il est lisible." in texts(kiosk)
     assert second not in session.pages("piece_identite")
+
+
+def test_a_family_of_one_demarche_goes_straight_to_what_to_bring(kiosk: Kiosk) -> None:
+    driving.click(kiosk.window, "family:identite")
+    assert kiosk.window.current_screen == "intro"  # no list of one to tap through
+    assert "Préparer sa carte d'identité ou son passeport" in driving.visible_texts(kiosk.window)
+    driving.click(kiosk.window, "back")
+    assert kiosk.window.current_screen == "home"
+    driving.click(kiosk.window, "family:permis")  # a real list still shows
+    assert kiosk.window.current_screen == "family"

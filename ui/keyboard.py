@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLineEdit,
-    QScrollArea,
     QSizePolicy,
     QStackedWidget,
     QToolButton,
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.i18n import _
+from ui.widgets import scroll_area_of
 
 LOG = logging.getLogger("ui.keyboard")
 
@@ -394,7 +394,7 @@ class OnScreenKeyboard(QWidget):
         layout = window.layout() if window is not None else None
         if layout is not None:
             layout.activate()  # the screen's new, shorter height, before measuring
-        area = _scroll_area_of(edit)
+        area = scroll_area_of(edit)
         body = area.widget() if area is not None else None
         if area is None or body is None:
             return
@@ -509,15 +509,6 @@ class OnScreenKeyboard(QWidget):
             if key.spec.name == name:
                 return key
         raise LookupError(f"no key {name!r} on the keyboard shown")
-
-
-def _scroll_area_of(widget: QWidget) -> QScrollArea | None:
-    parent = widget.parentWidget()
-    while parent is not None:
-        if isinstance(parent, QScrollArea):
-            return parent
-        parent = parent.parentWidget()
-    return None
 
 
 def install_keyboard(window: QWidget) -> OnScreenKeyboard | None:

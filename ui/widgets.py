@@ -133,6 +133,16 @@ def scrolling(layout: QLayout) -> QScrollArea:
     return scroll
 
 
+def scroll_area_of(widget: QWidget) -> QScrollArea | None:
+    """The scroll area ``widget`` is shown in, if any (its view may move it out of sight)."""
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QScrollArea):
+            return parent
+        parent = parent.parentWidget()
+    return None
+
+
 def clear_layout(layout: QLayout, keep_last: int = 0) -> None:
     """Remove and delete the layout's widgets, keeping the last ``keep_last`` items (a stretch)."""
     while layout.count() > keep_last:

@@ -4,7 +4,9 @@ metrics, on whatever is visible in a window."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QLabel, QWidget
+from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
+
+from ui.widgets import scroll_area_of
 
 
 def _shown(widget: QWidget, root: QWidget) -> bool:
@@ -46,12 +48,7 @@ def clipped_texts(root: QWidget) -> list[str]:
 
 
 def _scrolls_sideways(widget: QWidget) -> bool:
-    parent = widget.parentWidget()
-    while parent is not None:
-        if isinstance(parent, QAbstractScrollArea):
-            return True
-        parent = parent.parentWidget()
-    return False
+    return scroll_area_of(widget) is not None
 
 
 def overlapping(root: QWidget) -> list[str]:
